@@ -1,0 +1,47 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check bench migrate seed-demo demo-inbox data clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ttx migrate
+	$(BIN)/ttx seed-demo --if-empty
+	$(BIN)/ttx serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+migrate: $(STAMP)
+	$(BIN)/ttx migrate
+
+seed-demo: $(STAMP)
+	$(BIN)/ttx seed-demo
+
+demo-inbox: $(STAMP)
+	$(BIN)/ttx demo-inbox
+
+# Rebuild data/ from the official reference files (needs ../shared/reference; not needed to run).
+data: $(STAMP)
+	$(BIN)/python scripts/build_geodata.py
+	$(BIN)/python scripts/build_demo_directory.py
+
+clean:
+	rm -rf $(VENV) *.db .pytest_cache .mypy_cache .ruff_cache

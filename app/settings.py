@@ -1,0 +1,50 @@
+"""Typed settings, read once from `TTX_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER = "change-me"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Tests build their own instance instead of the cached one."""
+
+    model_config = SettingsConfigDict(env_prefix="TTX_", env_file=None, extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./ttx.db"
+    # Encrypts personal fields at rest. Comma-separated, newest first, so keys can be rotated.
+    secret_key: str = PLACEHOLDER
+    embedded_dispatcher: bool = True
+    directory_refresh_seconds: float = Field(default=5.0, ge=0.1)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_import_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    acceptance_delay_hours: float = Field(default=48.0, gt=0)
+    max_referrals_per_consultation: int = Field(default=3, ge=1, le=10)
+    retention_days: int = Field(default=365, ge=1)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    redis_url: str | None = None
+    rate_limit_public: str = "20/minute"
+    rate_limit_partner: str = "600/minute"
+    geocoder: Literal["off", "nominatim"] = "off"
+    geocoder_user_agent: str = "trouve-ton-x"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.env == "production" and PLACEHOLDER in self.secret_key:
+            raise ValueError("TTX_SECRET_KEY must be set to a real secret when TTX_ENV=production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
