@@ -13,6 +13,7 @@ from app.models.directory import (
     Region,
     Specialty,
 )
+from app.models.outbox import DeliveryAttempt, OutboxEvent
 
 __all__ = [
     "ApiKey",
@@ -21,9 +22,11 @@ __all__ = [
     "CentreRegion",
     "CentreSpecialty",
     "ClientGroup",
+    "DeliveryAttempt",
     "DirectoryState",
     "InboxEndpoint",
     "Location",
+    "OutboxEvent",
     "Region",
     "Specialty",
 ]

@@ -1,0 +1,63 @@
+"""The transactional outbox (DESIGN §8): events to deliver to centre inboxes, and one row per
+delivery attempt. Written by `app.dispatcher.enqueue` inside the business transaction."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index
+from sqlmodel import Field, SQLModel
+
+from app.db import JSONType, UTCDateTime, utcnow
+
+
+class OutboxEvent(SQLModel, table=True):
+    """One webhook to send. `webhook_id` is the receiver's de-duplication key: it never changes,
+    whatever the number of attempts or replays."""
+
+    __tablename__ = "outbox_event"
+    __table_args__ = (
+        # The claim query: due pending rows, oldest first.
+        Index("ix_outbox_event_due", "status", "next_attempt_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    webhook_id: str = Field(max_length=40, unique=True)
+    event_type: str = Field(max_length=60)
+    centre_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("centre.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    # The referral the event is about; lets the business layer cancel what is still queued.
+    subject_id: uuid.UUID | None = Field(default=None, index=True)
+    payload: dict[str, Any] = Field(sa_type=JSONType)
+    # pending | delivered | failed | pull | cancelled
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    locked_by: str | None = Field(default=None, max_length=80)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """What happened when the dispatcher tried to deliver an event once."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    event_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey("outbox_event.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    attempt: int
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    duration_ms: int
+    status_code: int | None = None
+    # success | failure | gone (the endpoint answered 410 and was disabled)
+    outcome: str = Field(max_length=10)
+    error: str | None = Field(default=None, max_length=500)
+    response_excerpt: str | None = Field(default=None, max_length=1024)
+    worker: str | None = Field(default=None, max_length=80)
