@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -74,6 +75,7 @@ def get_engine() -> Engine:
     return make_engine(get_settings())
 
 
+@contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """The one place that commits: commit when the caller's block ends, roll back on error."""
     with Session(engine, expire_on_commit=False) as session:

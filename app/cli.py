@@ -1,0 +1,216 @@
+"""The `ttx` command line (DESIGN §9)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ttx", description="Trouve ton X service")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the API (with the embedded dispatcher)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-dispatcher", action="store_true", help="do not deliver webhooks")
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.set_defaults(handler=_serve)
+
+    sub.add_parser("worker", help="run the dispatcher alone").set_defaults(handler=_worker)
+    sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
+        handler=_migrate
+    )
+
+    seed = sub.add_parser("seed-demo", help="load the demo directory")
+    seed.add_argument("--if-empty", action="store_true", help="only when there is no centre yet")
+    seed.set_defaults(handler=_seed_demo)
+
+    imp = sub.add_parser("import", help="import centres from a JSON or CSV file")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(handler=_import)
+
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(required=True, metavar="ACTION")
+    create = keys.add_parser("create", help="create a key (printed once)")
+    create.add_argument("--role", required=True, choices=["admin", "centre", "partner"])
+    create.add_argument("--centre", help="the centre's ref, for a centre key")
+    create.add_argument("--label")
+    create.set_defaults(handler=_keys_create)
+    keys.add_parser("list", help="list keys").set_defaults(handler=_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke a key")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(handler=_keys_revoke)
+
+    sub.add_parser("purge", help="anonymise data past the retention period").set_defaults(
+        handler=_purge
+    )
+    inbox = sub.add_parser("demo-inbox", help="a local webhook receiver that prints referrals")
+    inbox.add_argument("--host", default="127.0.0.1")
+    inbox.add_argument("--port", type=int, default=8765)
+    inbox.add_argument("--secret", help="whsec_… (default: the demo secret)")
+    inbox.set_defaults(handler=_demo_inbox)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    app = create_app(embedded_dispatcher=False if args.no_dispatcher else None)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from app.dispatcher import run_worker
+
+    run_worker(get_settings())
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    from app.services.health import alembic_config
+
+    command.upgrade(alembic_config(), "head")
+    print("database at the latest migration")
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from app.models import Centre
+
+    with _session() as session:
+        if args.if_empty and session.scalar(select(func.count()).select_from(Centre)):
+            print("centres already present: demo directory not loaded")
+            return 0
+    from app.paths import data_dir
+
+    return _import_file(data_dir() / "demo_centres.json")
+
+
+def _import(args: argparse.Namespace) -> int:
+    return _import_file(args.file)
+
+
+def _import_file(path: Path) -> int:
+    from tqdm import tqdm
+
+    from app.errors import AppError
+    from app.services import importer
+
+    try:
+        records = importer.parse_file(path.read_bytes(), filename=path.name)
+        with (
+            _session() as session,
+            tqdm(
+                total=len(records), unit="centre", disable=len(records) < 50, file=sys.stderr
+            ) as bar,
+        ):
+            report = importer.import_records(session, records, progress=bar.update)
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        for err in exc.errors or []:
+            print(
+                f"  record {err.get('record')} ({err.get('ref')}): "
+                f"{'.'.join(map(str, err.get('loc', [])))}: {err.get('msg')}",
+                file=sys.stderr,
+            )
+        return 1
+    except OSError as exc:
+        print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"imported {len(report.refs)} centres ({report.created} new, {report.updated} updated)")
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    from app.errors import AppError
+    from app.services import keys
+
+    try:
+        with _session() as session:
+            row, plaintext = keys.create_key(
+                session, role=args.role, centre_ref=args.centre, label=args.label
+            )
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(plaintext)
+    print(f"key {row.id} ({row.role}) created; it is shown only this once", file=sys.stderr)
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    from app.services import keys
+
+    with _session() as session:
+        for row in keys.list_keys(session):
+            state = "revoked" if row.revoked_at else "active"
+            print(json.dumps({"id": str(row.id), "prefix": row.prefix, "role": row.role,
+                              "centre_id": str(row.centre_id) if row.centre_id else None,
+                              "state": state}))  # fmt: skip
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    import uuid
+
+    from app.errors import AppError
+    from app.services import keys
+
+    try:
+        with _session() as session:
+            keys.revoke_key(session, uuid.UUID(args.key_id))
+    except (AppError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("revoked")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    print("nothing to purge: no personal data is stored yet", file=sys.stderr)
+    return 0
+
+
+def _demo_inbox(args: argparse.Namespace) -> int:
+    from app.dispatcher.demo_inbox import DEMO_SECRET, serve_demo_inbox
+
+    serve_demo_inbox(args.host, args.port, args.secret or DEMO_SECRET)
+    return 0
+
+
+def _session() -> AbstractContextManager[Session]:
+    from app.db import get_engine, session_scope
+
+    return session_scope(get_engine())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

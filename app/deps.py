@@ -1,0 +1,66 @@
+"""Request dependencies: the session that commits once, the directory index, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlmodel import Session
+
+from app.errors import Forbidden
+from app.services.directory_index import Directory, DirectoryIndex
+from app.services.keys import Principal, authenticate
+from app.settings import Settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request: commit when the route returns, roll back on any error."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    if session.info.get("directory_changed"):
+        request.app.state.directory.invalidate()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_directory(request: Request) -> Directory:
+    index: DirectoryIndex = request.app.state.directory
+    return index.get()
+
+
+DirectoryDep = Annotated[Directory, Depends(get_directory)]
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    """A dependency that authenticates the caller and checks its role (401, then 403)."""
+
+    def check(
+        session: SessionDep,
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    ) -> Principal:
+        principal = authenticate(session, authorization)
+        if principal.role not in roles:
+            raise Forbidden(f"this route needs a key with role {' or '.join(roles)}")
+        return principal
+
+    return check
+
+
+AdminDep = Annotated[Principal, Depends(require("admin"))]
+CentreDep = Annotated[Principal, Depends(require("centre"))]
+PartnerOrAdminDep = Annotated[Principal, Depends(require("partner", "admin"))]

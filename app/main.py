@@ -1,0 +1,74 @@
+"""The app factory: the only place that imports routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__, problems
+from app.db import make_engine
+from app.middleware import BodyLimit
+from app.problems import PROBLEM_SCHEMA
+from app.routers import admin, directory, geo, health
+from app.services.directory_index import DirectoryIndex
+from app.settings import Settings, get_settings
+
+DESCRIPTION = """
+**Trouve ton X** matches job seekers in Québec with AXTRA's employment counselling centres
+("centres-conseils en emploi"), sends each request to one centre and makes sure it is answered.
+
+*Trouve ton X* oriente les chercheurs d'emploi du Québec vers les centres-conseils en emploi
+membres d'AXTRA, transmet chaque demande à un centre et s'assure qu'elle reçoive une réponse.
+
+Errors are RFC 9457 problem documents (`application/problem+json`). Keys go in
+`Authorization: Bearer <key>`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, *, embedded_dispatcher: bool | None = None
+) -> FastAPI:
+    """Build the application. `embedded_dispatcher` overrides the setting (tests turn it off)."""
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+    run_dispatcher = (
+        settings.embedded_dispatcher if embedded_dispatcher is None else embedded_dispatcher
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        handle = _start_dispatcher(settings, engine) if run_dispatcher else None
+        try:
+            yield
+        finally:
+            if handle is not None:
+                handle.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Trouve ton X",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={"4XX": PROBLEM_SCHEMA},
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.directory = DirectoryIndex(engine, settings.directory_refresh_seconds)
+    problems.install(app)
+    app.add_middleware(
+        BodyLimit,
+        default=settings.max_body_bytes,
+        overrides={"/v1/admin/centres/import": settings.max_import_bytes},
+    )
+    for module in (health, directory, geo, admin):
+        app.include_router(module.router)
+    return app
+
+
+def _start_dispatcher(settings: Settings, engine: object) -> object | None:
+    logging.getLogger("ttx").info("embedded dispatcher not available yet")
+    return None

@@ -1,0 +1,155 @@
+"""Staff routes (admin key): centres, import, keys."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from pydantic import BaseModel, Field
+
+from app.deps import AdminDep, SessionDep
+from app.schemas.common import Page
+from app.schemas.directory import CentreAdmin, CentreIn, CentreUpdate, ImportReport
+from app.services import centres as service
+from app.services import importer, keys
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+CENTRE_EXAMPLES: dict[str, Any] = {
+    "fr": {
+        "summary": "Un centre généraliste à Trois-Rivières",
+        "value": {
+            "ref": "cce-trois-rivieres-1", "name": "Centre-conseil en emploi Exemple",
+            "email": "accueil@example.org", "phone": "+1 819 555 0100",
+            "languages": ["fr", "en"], "modes": ["in_person", "remote"],
+            "regions_served": ["04", "17"], "specialties": ["job_search", "career_change"],
+            "client_groups": ["general", "immigrants"],
+            "locations": [{"address": "100 rue Exemple", "municipality": "Trois-Rivières",
+                           "postal_code": "G9A 1A1"}],
+        },
+    },
+    "en": {
+        "summary": "A youth centre in Montréal, with a webhook inbox",
+        "value": {
+            "ref": "demo-youth-mtl", "name": "Example Youth Employment Centre",
+            "languages": ["fr", "en"], "regions_served": ["06"], "client_groups": ["youth"],
+            "age_min": 16, "age_max": 35, "specialties": ["job_search", "return_to_school"],
+            "locations": [{"municipality": "Montréal", "lat": 45.5017, "lon": -73.5673}],
+            "inbox": {"url": "https://inbox.example.org/ttx",
+                      "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+        },
+    },
+}  # fmt: skip
+
+
+@router.get("/centres", response_model=Page[CentreAdmin], summary="List every centre")
+def list_centres(
+    _: AdminDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[CentreAdmin]:
+    """All centres, inactive ones included, sorted by ref."""
+    rows, total = service.list_centres(session, limit=limit, offset=offset)
+    return Page(items=[service.to_admin(c) for c in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("/centres", status_code=201, response_model=CentreAdmin, summary="Create a centre")
+def create_centre(
+    _: AdminDep,
+    session: SessionDep,
+    body: Annotated[CentreIn, Body(openapi_examples=CENTRE_EXAMPLES)],
+) -> CentreAdmin:
+    """Add a centre. Its `ref` must be new (409). Locations without a point are placed from
+    their municipality or postal code. / Ajoute un centre au répertoire."""
+    return service.to_admin(service.create_centre(session, body))
+
+
+@router.get("/centres/{centre_id}", response_model=CentreAdmin, summary="One centre, staff view")
+def get_centre(_: AdminDep, session: SessionDep, centre_id: uuid.UUID) -> CentreAdmin:
+    """A centre with its status, capacity and inbox endpoint (never the secret)."""
+    return service.to_admin(service.get_centre(session, centre_id))
+
+
+@router.patch("/centres/{centre_id}", response_model=CentreAdmin, summary="Update a centre")
+def update_centre(
+    _: AdminDep, session: SessionDep, centre_id: uuid.UUID, body: CentreUpdate
+) -> CentreAdmin:
+    """Change the fields given; `"inbox": null` removes the webhook endpoint."""
+    return service.to_admin(service.update_centre(session, centre_id, body))
+
+
+@router.delete("/centres/{centre_id}", response_model=CentreAdmin, summary="Deactivate a centre")
+def deactivate_centre(_: AdminDep, session: SessionDep, centre_id: uuid.UUID) -> CentreAdmin:
+    """Take a centre out of the directory and of matching; its history stays."""
+    return service.to_admin(service.deactivate_centre(session, centre_id))
+
+
+@router.post(
+    "/centres/import",
+    response_model=ImportReport,
+    summary="Import centres (JSON or CSV)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def import_centres(request: Request, _: AdminDep, session: SessionDep) -> ImportReport:
+    """Upsert centres by `ref` from a DESIGN §5 file. All or nothing: any invalid record
+    imports nothing, and every error is listed with its record and field."""
+    raw = await request.body()
+    records = importer.parse_file(raw, content_type=request.headers.get("content-type", ""))
+    return importer.import_records(session, records)
+
+
+class KeyCreate(BaseModel):
+    role: Annotated[str, Field(pattern="^(admin|centre|partner)$")]
+    centre_ref: str | None = None
+    label: Annotated[str, Field(max_length=120)] | None = None
+
+
+class KeyOut(BaseModel):
+    id: uuid.UUID
+    prefix: str
+    role: str
+    centre_id: uuid.UUID | None
+    label: str | None
+    revoked: bool
+
+
+class KeyCreated(KeyOut):
+    key: str = Field(description="The key itself. Shown this once; only a hash is stored.")
+
+
+def _key_out(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id, "prefix": row.prefix, "role": row.role, "centre_id": row.centre_id,
+        "label": row.label, "revoked": row.revoked_at is not None,
+    }  # fmt: skip
+
+
+@router.post("/keys", status_code=201, response_model=KeyCreated, summary="Create an API key")
+def create_key(_: AdminDep, session: SessionDep, body: KeyCreate) -> KeyCreated:
+    """Make a key for a role (a centre key names its centre's ref). The key is shown once."""
+    row, plaintext = keys.create_key(
+        session, role=body.role, centre_ref=body.centre_ref, label=body.label
+    )
+    return KeyCreated(**_key_out(row), key=plaintext)
+
+
+@router.get("/keys", response_model=list[KeyOut], summary="List API keys")
+def list_keys(_: AdminDep, session: SessionDep) -> list[KeyOut]:
+    """Every key, without its secret."""
+    return [KeyOut(**_key_out(row)) for row in keys.list_keys(session)]
+
+
+@router.delete("/keys/{key_id}", response_model=KeyOut, summary="Revoke an API key")
+def revoke_key(_: AdminDep, session: SessionDep, key_id: uuid.UUID) -> KeyOut:
+    """Revoke at once; the key answers 401 from now on."""
+    return KeyOut(**_key_out(keys.revoke_key(session, key_id)))

@@ -1,0 +1,25 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from app.services.health import readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness")
+async def healthz() -> dict[str, str]:
+    """The process answers. Says nothing about the database."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness", responses={503: {"description": "Not ready"}})
+def readyz(request: Request) -> Any:
+    """Ready when the database answers and its schema is at the latest migration."""
+    report = readiness(request.app.state.engine)
+    return JSONResponse(report, status_code=200 if report["status"] == "ready" else 503)

@@ -1,0 +1,1 @@
+"""Request and response bodies of the public contract (pydantic, strict: unknown fields refused)."""

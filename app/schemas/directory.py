@@ -1,0 +1,182 @@
+"""Centre bodies: import/create input, partial update, public and staff views."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+
+from app.schemas.common import (
+    ClientGroupCodes,
+    IntakeStatus,
+    LanguageCodes,
+    ModeCodes,
+    RegionCodes,
+    SpecialtyCodes,
+    Strict,
+)
+
+Ref = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,79}$")]
+Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Email = Annotated[
+    str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254)
+]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ().-]{7,30}$")]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
+Description = Annotated[str, StringConstraints(max_length=4000)]
+PostalCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z]\d[A-Za-z][ -]?\d[A-Za-z]\d$|^[A-Za-z]\d[A-Za-z]$")
+]
+Age = Annotated[int, Field(ge=14, le=120)]
+
+
+def _check_secret(value: str) -> str:
+    if not value.startswith("whsec_"):
+        raise ValueError("inbox secret must look like whsec_<base64>")
+    try:
+        raw = base64.b64decode(value.removeprefix("whsec_"), validate=True)
+    except ValueError as exc:
+        raise ValueError("inbox secret must look like whsec_<base64>") from exc
+    if not 24 <= len(raw) <= 64:
+        raise ValueError("inbox secret must hold 24 to 64 random bytes")
+    return value
+
+
+class LocationIn(Strict):
+    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    municipality: Annotated[str, StringConstraints(max_length=120)] | None = None
+    postal_code: PostalCode | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> LocationIn:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        if self.lat is None and not (self.municipality or self.postal_code):
+            raise ValueError("a location needs a municipality, a postal code, or lat and lon")
+        return self
+
+
+class InboxIn(Strict):
+    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2000)]
+    secret: Annotated[str, AfterValidator(_check_secret)]
+
+
+class CentreFields(Strict):
+    """Fields shared by create and update (everything but the ref)."""
+
+    name: Text200
+    email: Email | None = None
+    phone: Phone | None = None
+    website: Url | None = None
+    description_fr: Description | None = None
+    description_en: Description | None = None
+    languages: Annotated[LanguageCodes, Field(min_length=1)] = ["fr"]
+    modes: Annotated[ModeCodes, Field(min_length=1)] = ["in_person"]
+    intake_status: IntakeStatus = "open"
+    weekly_capacity: Annotated[int, Field(ge=0, le=10_000)] = 10
+    regions_served: Annotated[RegionCodes, Field(min_length=1)]
+    specialties: SpecialtyCodes = []
+    client_groups: Annotated[ClientGroupCodes, Field(min_length=1)] = ["general"]
+    age_min: Age | None = None
+    age_max: Age | None = None
+    locations: Annotated[list[LocationIn], Field(min_length=1, max_length=50)]
+    inbox: InboxIn | None = None
+
+    @model_validator(mode="after")
+    def _ages(self) -> CentreFields:
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise ValueError("age_min is greater than age_max")
+        return self
+
+
+class CentreIn(CentreFields):
+    """A centre as imported or created (DESIGN §5)."""
+
+    ref: Ref
+
+
+class CentreUpdate(Strict):
+    """A partial update: only the fields given change. `inbox: null` removes the endpoint."""
+
+    name: Text200 | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    website: Url | None = None
+    description_fr: Description | None = None
+    description_en: Description | None = None
+    languages: Annotated[LanguageCodes, Field(min_length=1)] | None = None
+    modes: Annotated[ModeCodes, Field(min_length=1)] | None = None
+    intake_status: IntakeStatus | None = None
+    weekly_capacity: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    regions_served: Annotated[RegionCodes, Field(min_length=1)] | None = None
+    specialties: SpecialtyCodes | None = None
+    client_groups: Annotated[ClientGroupCodes, Field(min_length=1)] | None = None
+    age_min: Age | None = None
+    age_max: Age | None = None
+    locations: Annotated[list[LocationIn], Field(min_length=1, max_length=50)] | None = None
+    inbox: InboxIn | None = None
+    active: bool | None = None
+
+
+class ImportFile(Strict):
+    centres: Annotated[list[CentreIn], Field(max_length=5000)]
+
+
+class LocationPublic(BaseModel):
+    address: str | None
+    municipality: str | None
+    municipality_code: str | None
+    postal_code: str | None
+    lat: float
+    lon: float
+    region_code: str
+
+
+class CentrePublic(BaseModel):
+    """What anyone may see of a centre: never its inbox, capacity or load."""
+
+    id: uuid.UUID
+    ref: str
+    name: str
+    email: str | None
+    phone: str | None
+    website: str | None
+    description_fr: str | None
+    description_en: str | None
+    languages: list[str]
+    modes: list[str]
+    intake_status: str
+    regions_served: list[str]
+    specialties: list[str]
+    client_groups: list[str]
+    age_min: int | None
+    age_max: int | None
+    locations: list[LocationPublic]
+
+
+class InboxAdmin(BaseModel):
+    url: str
+    enabled: bool
+    disabled_reason: str | None
+    disabled_at: datetime | None
+
+
+class CentreAdmin(CentrePublic):
+    """Staff view: adds status, capacity and the inbox endpoint (never its secret)."""
+
+    active: bool
+    weekly_capacity: int
+    inbox: InboxAdmin | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ImportReport(BaseModel):
+    created: int
+    updated: int
+    refs: list[str]

@@ -1,0 +1,256 @@
+"""Centre directory rules: create, update, deactivate, and the views of a centre."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session
+
+from app.db import utcnow
+from app.errors import Conflict, InvalidInput, NotFound
+from app.geo import GeoError, get_resolver
+from app.models import (
+    Centre,
+    CentreClientGroup,
+    CentreRegion,
+    CentreSpecialty,
+    DirectoryState,
+    InboxEndpoint,
+    Location,
+)
+from app.schemas.directory import (
+    CentreAdmin,
+    CentreFields,
+    CentreIn,
+    CentrePublic,
+    CentreUpdate,
+    InboxAdmin,
+    InboxIn,
+    LocationIn,
+    LocationPublic,
+)
+
+CENTRE_LOADS = (
+    selectinload(Centre.locations),  # type: ignore[arg-type]
+    selectinload(Centre.region_links),  # type: ignore[arg-type]
+    selectinload(Centre.specialty_links),  # type: ignore[arg-type]
+    selectinload(Centre.client_group_links),  # type: ignore[arg-type]
+    selectinload(Centre.inbox),  # type: ignore[arg-type]
+)
+SCALAR_FIELDS = (
+    "name", "email", "phone", "website", "description_fr", "description_en", "languages",
+    "modes", "intake_status", "weekly_capacity", "age_min", "age_max",
+)  # fmt: skip
+
+
+def mark_directory_changed(session: Session) -> None:
+    """Bump the directory version (replicas refresh) and flag the session (this one refreshes)."""
+    state = session.get(DirectoryState, 1)
+    if state is None:
+        state = DirectoryState(id=1, version=0)
+    state.version += 1
+    state.changed_at = utcnow()
+    session.add(state)
+    session.info["directory_changed"] = True
+
+
+def get_centre(session: Session, centre_id: uuid.UUID) -> Centre:
+    centre = session.scalars(
+        select(Centre).where(Centre.id == centre_id).options(*CENTRE_LOADS)  # type: ignore[arg-type]
+    ).one_or_none()
+    if centre is None:
+        raise NotFound(f"no centre with id {centre_id}")
+    return centre
+
+
+def get_centre_by_ref(session: Session, ref: str) -> Centre | None:
+    return session.scalars(
+        select(Centre).where(Centre.ref == ref).options(*CENTRE_LOADS)  # type: ignore[arg-type]
+    ).one_or_none()
+
+
+def list_centres(
+    session: Session, *, limit: int, offset: int, include_inactive: bool = True
+) -> tuple[list[Centre], int]:
+    query = select(Centre)
+    if not include_inactive:
+        query = query.where(Centre.active.is_(True))  # type: ignore[attr-defined]
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.options(*CENTRE_LOADS).order_by(Centre.ref).limit(limit).offset(offset)  # type: ignore[arg-type]
+    ).all()
+    return list(rows), total
+
+
+def create_centre(session: Session, data: CentreIn) -> Centre:
+    """Add a centre; its ref must be new (409 otherwise)."""
+    if get_centre_by_ref(session, data.ref) is not None:
+        raise Conflict(f"a centre with ref {data.ref!r} already exists", ref=data.ref)
+    centre = Centre(ref=data.ref, name=data.name)
+    apply_fields(centre, data, resolve_locations(data.locations, ["locations"]))
+    session.add(centre)
+    mark_directory_changed(session)
+    session.flush()
+    return centre
+
+
+def update_centre(session: Session, centre_id: uuid.UUID, data: CentreUpdate) -> Centre:
+    """Change only the fields the caller gave."""
+    centre = get_centre(session, centre_id)
+    given = data.model_fields_set
+    for name in SCALAR_FIELDS:
+        if name in given:
+            setattr(centre, name, getattr(data, name))
+    if (
+        centre.age_min is not None
+        and centre.age_max is not None
+        and centre.age_min > centre.age_max
+    ):
+        raise InvalidInput("age_min is greater than age_max", errors=[{"loc": ["body", "age_min"]}])
+    if "active" in given and data.active is not None:
+        centre.active = data.active
+    _set_links(centre, data.regions_served, data.specialties, data.client_groups)
+    if "locations" in given and data.locations is not None:
+        centre.locations = resolve_locations(data.locations, ["body", "locations"])
+    if "inbox" in given:
+        _set_inbox(centre, data.inbox)
+    centre.updated_at = utcnow()
+    session.add(centre)
+    mark_directory_changed(session)
+    session.flush()
+    return centre
+
+
+def deactivate_centre(session: Session, centre_id: uuid.UUID) -> Centre:
+    """Soft delete: the centre leaves the public directory and matching; its history stays."""
+    centre = get_centre(session, centre_id)
+    centre.active = False
+    centre.updated_at = utcnow()
+    session.add(centre)
+    mark_directory_changed(session)
+    session.flush()
+    return centre
+
+
+def apply_fields(centre: Centre, data: CentreFields, locations: list[Location]) -> None:
+    """Overwrite every field of `centre` from a full record (create and import upsert)."""
+    for name in SCALAR_FIELDS:
+        setattr(centre, name, getattr(data, name))
+    centre.active = True
+    centre.updated_at = utcnow()
+    _set_links(centre, data.regions_served, data.specialties, data.client_groups)
+    centre.locations = locations
+    _set_inbox(centre, data.inbox)
+
+
+def _set_links(
+    centre: Centre,
+    regions: list[str] | None,
+    specialties: list[str] | None,
+    groups: list[str] | None,
+) -> None:
+    if regions is not None and regions != centre.regions_served:
+        centre.region_links = [CentreRegion(region_code=code) for code in regions]
+    if specialties is not None and specialties != centre.specialties:
+        centre.specialty_links = [CentreSpecialty(specialty_code=code) for code in specialties]
+    if groups is not None and groups != centre.client_groups:
+        centre.client_group_links = [CentreClientGroup(client_group_code=c) for c in groups]
+
+
+def _set_inbox(centre: Centre, inbox: InboxIn | None) -> None:
+    if inbox is None:
+        centre.inbox = None
+        return
+    if centre.inbox is None:
+        centre.inbox = InboxEndpoint(url=inbox.url, secret=inbox.secret)
+        return
+    if (centre.inbox.url, centre.inbox.secret) != (inbox.url, inbox.secret):
+        centre.inbox.url, centre.inbox.secret = inbox.url, inbox.secret
+        centre.inbox.enabled, centre.inbox.disabled_reason = True, None
+        centre.inbox.disabled_at, centre.inbox.consecutive_failures = None, 0
+
+
+def resolve_locations(items: list[LocationIn], loc: list[str | int]) -> list[Location]:
+    """Fill each location's point and region through the resolver; report every failure."""
+    errors: list[dict[str, Any]] = []
+    out: list[Location] = []
+    for i, item in enumerate(items):
+        try:
+            out.append(_resolve_location(item, i))
+        except GeoError as exc:
+            errors.append({"loc": [*loc, i], "msg": exc.detail, **exc.extra})
+    if errors:
+        raise InvalidInput("some locations could not be placed in Québec", errors=errors)
+    return out
+
+
+def _resolve_location(item: LocationIn, position: int) -> Location:
+    resolver = get_resolver()
+    named = None
+    if item.municipality or item.postal_code:
+        named = resolver.place(municipality=item.municipality, postal_code=item.postal_code)
+    if item.lat is not None and item.lon is not None:
+        region = resolver.region_at(item.lat, item.lon)
+        if named is not None and named.kind == "municipality":
+            resolver.check_point_near(named, item.lat, item.lon)
+        lat, lon = item.lat, item.lon
+    else:
+        assert named is not None  # the schema demands a municipality, postal code or point
+        region, lat, lon = named.region_code, named.lat, named.lon
+    return Location(
+        position=position,
+        address=item.address,
+        municipality=item.municipality or (named.municipality if named else None),
+        municipality_code=named.municipality_code if named else None,
+        postal_code=_format_postal(item.postal_code),
+        lat=lat,
+        lon=lon,
+        region_code=region,
+    )
+
+
+def _format_postal(code: str | None) -> str | None:
+    if not code:
+        return None
+    compact = code.replace(" ", "").replace("-", "").upper()
+    return f"{compact[:3]} {compact[3:]}" if len(compact) == 6 else compact
+
+
+def to_public(centre: Centre) -> CentrePublic:
+    return CentrePublic(**_public_fields(centre))
+
+
+def to_admin(centre: Centre) -> CentreAdmin:
+    inbox = centre.inbox
+    return CentreAdmin(
+        **_public_fields(centre),
+        active=centre.active,
+        weekly_capacity=centre.weekly_capacity,
+        inbox=InboxAdmin(
+            url=inbox.url,
+            enabled=inbox.enabled,
+            disabled_reason=inbox.disabled_reason,
+            disabled_at=inbox.disabled_at,
+        )
+        if inbox
+        else None,
+        created_at=centre.created_at,
+        updated_at=centre.updated_at,
+    )
+
+
+def _public_fields(centre: Centre) -> dict[str, Any]:
+    return {
+        "id": centre.id,
+        "ref": centre.ref,
+        **{name: getattr(centre, name) for name in SCALAR_FIELDS if name != "weekly_capacity"},
+        "regions_served": centre.regions_served,
+        "specialties": centre.specialties,
+        "client_groups": centre.client_groups,
+        "locations": [
+            LocationPublic.model_validate(loc, from_attributes=True) for loc in centre.locations
+        ],
+    }

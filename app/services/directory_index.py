@@ -1,0 +1,160 @@
+"""The read-mostly directory, held in memory and rebuilt when the directory changes.
+
+Public reads and matching never go through the ORM per request: they read this index. A write
+on this process invalidates it at once (the session scope calls `invalidate()` after a commit
+that changed the directory); other replicas notice the `directory_state` version within
+`directory_refresh_seconds`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.models import Centre, DirectoryState
+from app.services.centres import CENTRE_LOADS, to_public
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for accent-insensitive search."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One active centre, with its public JSON already serialised and its filter keys."""
+
+    id: str
+    ref: str
+    name: str
+    regions: frozenset[str]
+    specialties: frozenset[str]
+    client_groups: frozenset[str]
+    languages: frozenset[str]
+    search_text: str
+    public_json: bytes
+    feature_json: bytes
+
+
+class Directory:
+    """An immutable snapshot of the active directory at one version."""
+
+    def __init__(self, version: int, centres: list[Centre]) -> None:
+        self.version = version
+        self.centres = centres
+        self.entries = [
+            _entry(c) for c in sorted(centres, key=lambda c: (c.name.casefold(), c.ref))
+        ]
+        self.by_id = {e.id: e for e in self.entries}
+        self.by_ref = {e.ref: e for e in self.entries}
+
+    @cached_property
+    def region_counts(self) -> dict[str, int]:
+        return dict(Counter(code for e in self.entries for code in e.regions))
+
+    @cached_property
+    def geojson(self) -> bytes:
+        features = b",".join(e.feature_json for e in self.entries if e.feature_json)
+        return b'{"type":"FeatureCollection","features":[' + features + b"]}"
+
+    def search(
+        self,
+        *,
+        region: str | None = None,
+        specialty: str | None = None,
+        client_group: str | None = None,
+        language: str | None = None,
+        q: str | None = None,
+    ) -> list[Entry]:
+        """Filter the snapshot; every given filter must hold."""
+        needle = fold(q).strip() if q else ""
+        return [
+            e
+            for e in self.entries
+            if (region is None or region in e.regions)
+            and (specialty is None or specialty in e.specialties)
+            and (client_group is None or client_group in e.client_groups)
+            and (language is None or language in e.languages)
+            and (not needle or needle in e.search_text)
+        ]
+
+
+def _entry(centre: Centre) -> Entry:
+    public = to_public(centre)
+    text = " ".join(
+        filter(None, [centre.name, centre.ref, centre.description_fr, centre.description_en])
+        + [loc.municipality or "" for loc in centre.locations]
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [loc.lon, loc.lat]},
+            "properties": {
+                "centre_id": str(centre.id), "ref": centre.ref, "name": centre.name,
+                "municipality": loc.municipality, "region_code": loc.region_code,
+                "intake_status": centre.intake_status,
+            },
+        }
+        for loc in centre.locations
+    ]  # fmt: skip
+    return Entry(
+        id=str(centre.id),
+        ref=centre.ref,
+        name=centre.name,
+        regions=frozenset(centre.regions_served),
+        specialties=frozenset(centre.specialties),
+        client_groups=frozenset(centre.client_groups),
+        languages=frozenset(centre.languages),
+        search_text=fold(text),
+        public_json=public.model_dump_json().encode(),
+        feature_json=",".join(json.dumps(f, ensure_ascii=False) for f in features).encode(),
+    )
+
+
+class DirectoryIndex:
+    """Holds the current snapshot and rebuilds it when the stored version moves."""
+
+    def __init__(self, engine: Engine, refresh_seconds: float) -> None:
+        self._engine = engine
+        self._refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._snapshot: Directory | None = None
+        self._checked_at = 0.0
+        self._stale = True
+
+    def invalidate(self) -> None:
+        self._stale = True
+
+    def get(self) -> Directory:
+        """The current snapshot; at most `refresh_seconds` behind another replica's writes."""
+        snap = self._snapshot
+        due = time.monotonic() - self._checked_at > self._refresh_seconds
+        if snap is not None and not self._stale and not due:
+            return snap
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> Directory:
+        with Session(self._engine) as session:
+            state = session.get(DirectoryState, 1)
+            version = state.version if state else 0
+            snap = self._snapshot
+            if snap is None or self._stale or version != snap.version:
+                self._stale = False
+                centres = session.scalars(
+                    select(Centre).where(Centre.active.is_(True)).options(*CENTRE_LOADS)  # type: ignore[attr-defined,arg-type]
+                ).all()
+                snap = Directory(version, list(centres))
+                self._snapshot = snap
+            self._checked_at = time.monotonic()
+            return snap

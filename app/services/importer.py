@@ -1,0 +1,146 @@
+"""Directory import (DESIGN §5): JSON or CSV, upsert by ref, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.errors import InvalidInput
+from app.models import Centre, Location
+from app.schemas.directory import CentreIn, ImportReport
+from app.services.centres import (
+    apply_fields,
+    get_centre_by_ref,
+    mark_directory_changed,
+    resolve_locations,
+)
+
+LIST_FIELDS = ("languages", "modes", "regions_served", "specialties", "client_groups")
+LOCATION_FIELDS = ("address", "municipality", "postal_code", "lat", "lon")
+MAX_RECORDS = 5000
+
+Progress = Callable[[int], None]
+
+
+def parse_file(raw: bytes, *, filename: str = "", content_type: str = "") -> list[Any]:
+    """Decode an import file into raw records (dicts), JSON or CSV by type or name."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"the file is not valid UTF-8 (byte {exc.start})") from exc
+    is_csv = "csv" in content_type or filename.lower().endswith(".csv")
+    records = _parse_csv(text) if is_csv else _parse_json(text)
+    if len(records) > MAX_RECORDS:
+        raise InvalidInput(f"an import holds at most {MAX_RECORDS} centres, not {len(records)}")
+    return records
+
+
+def _parse_json(text: str) -> list[Any]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"malformed JSON at line {exc.lineno}, column {exc.colno}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("centres"), list):
+        raise InvalidInput('a JSON import is an object {"centres": [...]}')
+    if set(doc) != {"centres"}:
+        extra = sorted(set(doc) - {"centres"})
+        raise InvalidInput(f"unknown top-level field(s): {', '.join(extra)}")
+    return list(doc["centres"])
+
+
+def _parse_csv(text: str) -> list[Any]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames or "ref" not in reader.fieldnames:
+        raise InvalidInput("a CSV import needs a header row with at least a `ref` column")
+    try:
+        return [_csv_record(row) for row in reader]
+    except csv.Error as exc:
+        raise InvalidInput(f"malformed CSV: {exc}") from exc
+
+
+def _csv_record(row: dict[str | None, Any]) -> dict[str, Any]:
+    if None in row:
+        raise csv.Error(f"row {row.get('ref')!r} has more cells than the header")
+    cells = {k: v.strip() for k, v in row.items() if k is not None and v and v.strip()}
+    record: dict[str, Any] = {}
+    location: dict[str, Any] = {}
+    inbox: dict[str, Any] = {}
+    for key, value in cells.items():
+        if key in LIST_FIELDS:
+            record[key] = [part.strip() for part in value.split(";") if part.strip()]
+        elif key in LOCATION_FIELDS:
+            location[key] = value
+        elif key in ("inbox_url", "inbox_secret"):
+            inbox[key.removeprefix("inbox_")] = value
+        else:
+            record[key] = value
+    record["locations"] = [location] if location else []
+    if inbox:
+        record["inbox"] = inbox
+    return record
+
+
+def validate_records(
+    records: Iterable[Any],
+) -> tuple[list[tuple[int, CentreIn]], list[dict[str, Any]]]:
+    """Validate every record; return the valid ones and every error with its record and field."""
+    valid: list[tuple[int, CentreIn]] = []
+    errors: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for index, record in enumerate(records):
+        ref = record.get("ref") if isinstance(record, dict) else None
+        try:
+            centre = CentreIn.model_validate(record)
+        except ValidationError as exc:
+            errors.extend(_record_error(index, ref, list(e["loc"]), e["msg"]) for e in exc.errors())
+            continue
+        if centre.ref in seen:
+            msg = f"ref also used by record {seen[centre.ref]}"
+            errors.append(_record_error(index, ref, ["ref"], msg))
+            continue
+        seen[centre.ref] = index
+        valid.append((index, centre))
+    return valid, errors
+
+
+def _record_error(index: int, ref: Any, loc: list[Any], msg: str) -> dict[str, Any]:
+    return {"record": index, "ref": ref if isinstance(ref, str) else None, "loc": loc, "msg": msg}
+
+
+def import_records(
+    session: Session, records: list[Any], *, progress: Progress | None = None
+) -> ImportReport:
+    """Upsert every record by ref, or none: any invalid record fails the whole import."""
+    centres, errors = validate_records(records)
+    placed: list[tuple[CentreIn, list[Location]]] = []
+    for index, centre in centres:
+        try:
+            placed.append((centre, resolve_locations(centre.locations, ["locations"])))
+        except InvalidInput as exc:
+            for err in exc.errors or []:
+                errors.append(_record_error(index, centre.ref, err["loc"], err["msg"]))
+        if progress:
+            progress(1)
+    if errors:
+        errors.sort(key=lambda e: e["record"])
+        raise InvalidInput(
+            f"{len(errors)} error(s) in {len({e['record'] for e in errors})} record(s); "
+            "nothing was imported",
+            errors=errors,
+        )
+    created = updated = 0
+    for data, locations in placed:
+        existing = get_centre_by_ref(session, data.ref)
+        centre = existing or Centre(ref=data.ref, name=data.name)
+        apply_fields(centre, data, locations)
+        session.add(centre)
+        created, updated = (created, updated + 1) if existing else (created + 1, updated)
+    mark_directory_changed(session)
+    session.flush()
+    return ImportReport(created=created, updated=updated, refs=[c.ref for c, _ in placed])

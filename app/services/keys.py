@@ -1,0 +1,89 @@
+"""API keys: shown once, stored as a SHA-256 hash, one role each."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.db import utcnow
+from app.errors import InvalidInput, NotFound, Unauthorized
+from app.models import ApiKey, Centre
+
+ROLES = ("admin", "centre", "partner")
+KEY_PREFIX = "ttx_"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a key's role, and for a centre key the centre it is bound to."""
+
+    key_id: uuid.UUID
+    role: str
+    centre_id: uuid.UUID | None
+
+
+def hash_key(key: str) -> str:
+    # Keys are 256-bit random tokens, so a fast hash is enough (no dictionary to attack).
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_key(
+    session: Session, *, role: str, centre_ref: str | None = None, label: str | None = None
+) -> tuple[ApiKey, str]:
+    """Make a key; return the row and the plaintext, which is never stored."""
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role {role!r}; allowed: {', '.join(ROLES)}")
+    centre_id = None
+    if role == "centre":
+        if not centre_ref:
+            raise InvalidInput("a centre key needs the centre's ref")
+        centre = session.scalars(select(Centre).where(Centre.ref == centre_ref)).one_or_none()
+        if centre is None:
+            raise NotFound(f"no centre with ref {centre_ref!r}")
+        centre_id = centre.id
+    elif centre_ref:
+        raise InvalidInput("only centre keys are bound to a centre")
+    plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(
+        prefix=plaintext[:12], key_hash=hash_key(plaintext), role=role, centre_id=centre_id,
+        label=label,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row, plaintext
+
+
+def authenticate(session: Session, authorization: str | None) -> Principal:
+    """Turn an `Authorization: Bearer` header into a principal, or 401."""
+    if not authorization:
+        raise Unauthorized("an API key is required: Authorization: Bearer <key>")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX) or len(token) > 200:
+        raise Unauthorized("malformed Authorization header; expected: Bearer <key>")
+    digest = hash_key(token)
+    row = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).one_or_none()
+    if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at:
+        raise Unauthorized("unknown or revoked API key")
+    return Principal(key_id=row.id, role=row.role, centre_id=row.centre_id)
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at)).all())
+
+
+def revoke_key(session: Session, key_id: uuid.UUID) -> ApiKey:
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise NotFound(f"no key with id {key_id}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        session.flush()
+    return row
