@@ -1,0 +1,45 @@
+"""Delivery of webhooks to centre inboxes through a transactional outbox (DESIGN §8).
+
+The business layer writes through one function, `enqueue(session, …)`, inside its own
+transaction; workers (`Dispatcher`, `start_embedded`, `run_worker`) deliver what was
+committed, at least once, signed to Standard Webhooks, on a retry schedule.
+"""
+
+from app.dispatcher.admin import (
+    acknowledge_pull,
+    attempts_of,
+    cancel_pending,
+    list_failed,
+    reenable_endpoint,
+    replay,
+)
+from app.dispatcher.outbox import enqueue, on_delivered, remove_delivered_hook
+from app.dispatcher.process import EmbeddedDispatcher, run_worker, start_embedded
+from app.dispatcher.schedule import MAX_ATTEMPTS, SCHEDULE_SECONDS, retry_delay
+from app.dispatcher.signing import SignatureError, generate_secret, sign, verify
+from app.dispatcher.urls import inbox_url_problem
+from app.dispatcher.worker import Dispatcher
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "SCHEDULE_SECONDS",
+    "Dispatcher",
+    "EmbeddedDispatcher",
+    "SignatureError",
+    "acknowledge_pull",
+    "attempts_of",
+    "cancel_pending",
+    "enqueue",
+    "generate_secret",
+    "inbox_url_problem",
+    "list_failed",
+    "on_delivered",
+    "reenable_endpoint",
+    "remove_delivered_hook",
+    "replay",
+    "retry_delay",
+    "run_worker",
+    "sign",
+    "start_embedded",
+    "verify",
+]

@@ -1,0 +1,107 @@
+"""Staff operations on deliveries (DESIGN §6 admin, §8). Database functions only: the caller's
+session, flushed, never committed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app.db import utcnow
+from app.errors import Conflict, NotFound
+from app.models.directory import InboxEndpoint
+from app.models.outbox import DeliveryAttempt, OutboxEvent
+
+REPLAYABLE = ("failed", "delivered")
+
+
+def list_failed(
+    session: Session, limit: int = 50, offset: int = 0
+) -> tuple[list[OutboxEvent], int]:
+    """Failed deliveries, most recent first, and their total."""
+    where = OutboxEvent.status == "failed"
+    total = session.exec(select(func.count()).select_from(OutboxEvent).where(where)).one()
+    items = session.exec(
+        select(OutboxEvent)
+        .where(where)
+        .order_by(col(OutboxEvent.created_at).desc(), col(OutboxEvent.id))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(items), total
+
+
+def attempts_of(session: Session, event_id: uuid.UUID) -> list[DeliveryAttempt]:
+    """Every attempt made for an event, oldest first (what staff look at before a replay)."""
+    query = select(DeliveryAttempt).where(DeliveryAttempt.event_id == event_id)
+    return list(session.exec(query.order_by(col(DeliveryAttempt.started_at))).all())
+
+
+def replay(session: Session, event_id: uuid.UUID, *, now: datetime | None = None) -> OutboxEvent:
+    """Send a failed (or delivered) event again, now, with the same `webhook-id`.
+
+    Past attempts are kept and counted, so a replay that fails is failed again at once rather
+    than starting a new day of retries. A disabled endpoint stays disabled: the event waits
+    until staff re-enable it (`reenable_endpoint`).
+    """
+    event = session.get(OutboxEvent, event_id, with_for_update=True)
+    if event is None:
+        raise NotFound(f"no delivery {event_id}")
+    if event.status not in REPLAYABLE:
+        raise Conflict(f"a {event.status} delivery cannot be replayed", status_now=event.status)
+    event.status, event.next_attempt_at = "pending", now or utcnow()
+    event.locked_until = event.locked_by = None
+    session.add(event)
+    session.flush()
+    return event
+
+
+def cancel_pending(session: Session, subject_id: uuid.UUID) -> int:
+    """Cancel what is still queued about a subject (a referral withdrawn, declined or expired);
+    return how many events were cancelled. An attempt already in flight may still arrive."""
+    result = session.execute(
+        update(OutboxEvent)
+        .where(
+            col(OutboxEvent.subject_id) == subject_id,
+            col(OutboxEvent.status).in_(("pending", "pull")),
+        )
+        .values(status="cancelled", locked_until=None, locked_by=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.flush()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def acknowledge_pull(
+    session: Session, subject_ids: Iterable[uuid.UUID], *, now: datetime | None = None
+) -> int:
+    """Mark `pull` events delivered once the centre has read them through the inbox API."""
+    ids = list(subject_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(OutboxEvent)
+        .where(col(OutboxEvent.subject_id).in_(ids), col(OutboxEvent.status) == "pull")
+        .values(status="delivered", delivered_at=now or utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    session.flush()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def reenable_endpoint(session: Session, centre_id: uuid.UUID) -> InboxEndpoint:
+    """Turn a disabled endpoint back on (staff, once the centre fixed its receiver); queued
+    events flow again, failed ones need a `replay`."""
+    endpoint = session.exec(
+        select(InboxEndpoint).where(InboxEndpoint.centre_id == centre_id)
+    ).first()
+    if endpoint is None:
+        raise NotFound(f"centre {centre_id} has no inbox endpoint")
+    endpoint.enabled, endpoint.consecutive_failures = True, 0
+    endpoint.disabled_reason = endpoint.disabled_at = None
+    session.add(endpoint)
+    session.flush()
+    return endpoint

@@ -1,0 +1,139 @@
+"""One HTTP attempt to deliver one event. No database here: a claimed `Job` goes in, an
+`AttemptResult` comes out, whatever the receiver does."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import httpx
+
+from app.dispatcher.signing import signed_headers
+
+log = logging.getLogger(__name__)
+
+EXCERPT_BYTES = 1024
+USER_AGENT = "trouve-ton-x-dispatcher/1"
+Outcome = Literal["success", "failure", "gone"]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed event, with what is needed to send it."""
+
+    event_id: uuid.UUID
+    webhook_id: str
+    attempt: int
+    endpoint_id: uuid.UUID
+    url: str
+    secret: str
+    body: bytes
+    # Set when the URL may not be called (a production rule): the attempt fails without sending.
+    refused: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptResult:
+    """What one attempt produced; becomes one `delivery_attempt` row."""
+
+    job: Job
+    started_at: datetime
+    duration_ms: int
+    outcome: Outcome
+    status_code: int | None = None
+    error: str | None = None
+    response_excerpt: str | None = None
+
+
+def make_client(
+    *,
+    timeout_seconds: float,
+    concurrency: int,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The dispatcher's HTTP client: explicit timeouts, redirects never followed."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout_seconds),
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        headers={"user-agent": USER_AGENT},
+        transport=transport,
+    )
+
+
+async def attempt_delivery(
+    client: httpx.AsyncClient,
+    job: Job,
+    *,
+    timeout_seconds: float,
+    now: Callable[[], datetime],
+) -> AttemptResult:
+    """POST the signed body once and classify the answer. Never raises for the receiver's sake:
+    2xx is a success, 410 means the endpoint is gone, anything else (3xx included, since
+    redirects are not followed) is a failure to retry."""
+    started_at, clock = now(), time.perf_counter()
+
+    def result(
+        outcome: Outcome, code: int | None = None, error: str | None = None, text: str | None = None
+    ) -> AttemptResult:
+        duration_ms = int((time.perf_counter() - clock) * 1000)
+        return AttemptResult(job, started_at, duration_ms, outcome, code, error, text)
+
+    if job.refused:
+        return result("failure", error=f"refused: {job.refused}")
+    try:
+        # httpx's timeouts bound each phase; this bounds the whole exchange (slow-drip bodies).
+        async with asyncio.timeout(timeout_seconds):
+            status, excerpt = await _post(client, job)
+    except TimeoutError:
+        return result("failure", error=f"timeout: no complete answer within {timeout_seconds:g} s")
+    except httpx.TimeoutException as exc:
+        return result("failure", error=f"timeout: {type(exc).__name__}")
+    except httpx.HTTPError as exc:
+        return result("failure", error=_short(f"{type(exc).__name__}: {exc}"))
+    return result(_classify(status), status, _status_error(status), excerpt)
+
+
+async def _post(client: httpx.AsyncClient, job: Job) -> tuple[int, str | None]:
+    headers = signed_headers(job.secret, job.webhook_id, job.body)
+    async with client.stream("POST", job.url, content=job.body, headers=headers) as response:
+        return response.status_code, await _excerpt(response)
+
+
+async def _excerpt(response: httpx.Response) -> str | None:
+    """The start of the body, for staff; never the whole of what a receiver chooses to send."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= EXCERPT_BYTES:
+            break
+    raw = b"".join(chunks)[:EXCERPT_BYTES]
+    return raw.decode("utf-8", errors="replace") if raw else None
+
+
+def _classify(status: int) -> Outcome:
+    if 200 <= status < 300:
+        return "success"
+    return "gone" if status == 410 else "failure"
+
+
+def _status_error(status: int) -> str | None:
+    if 200 <= status < 300:
+        return None
+    if 300 <= status < 400:
+        return f"HTTP {status}: redirects are not followed"
+    if status == 410:
+        return "HTTP 410 Gone: endpoint disabled"
+    return f"HTTP {status}"
+
+
+def _short(text: str, limit: int = 480) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,121 @@
+"""The one way in: `enqueue` adds an event to the caller's transaction (DESIGN §8)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.db import utcnow
+from app.models.directory import InboxEndpoint
+from app.models.outbox import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+DeliveredHook = Callable[[Session, OutboxEvent], None]
+_delivered_hooks: list[DeliveredHook] = []
+
+
+def enqueue(
+    session: Session,
+    *,
+    event_type: str,
+    centre_id: uuid.UUID,
+    subject_id: uuid.UUID | None,
+    data: Mapping[str, Any],
+    now: datetime | None = None,
+) -> OutboxEvent:
+    """Queue a webhook for a centre inside the caller's transaction.
+
+    The event is only flushed, never committed: it exists if and only if the business
+    transaction commits. A centre without an inbox endpoint gets a `pull` event (it reads its
+    referrals through the inbox API); otherwise the event is `pending` and due at once.
+    `data` may hold UUIDs, datetimes and decimals: they are stored as JSON strings.
+    """
+    moment = now or utcnow()
+    has_endpoint = session.exec(
+        select(InboxEndpoint.id).where(InboxEndpoint.centre_id == centre_id)
+    ).first()
+    event = OutboxEvent(
+        webhook_id=new_webhook_id(),
+        event_type=event_type,
+        centre_id=centre_id,
+        subject_id=subject_id,
+        payload=webhook_body(event_type, moment, data),
+        status="pending" if has_endpoint is not None else "pull",
+        next_attempt_at=moment,
+        created_at=moment,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def new_webhook_id() -> str:
+    """A Standard Webhooks message id: `msg_` and 32 hex digits."""
+    return "msg_" + uuid.uuid4().hex
+
+
+def webhook_body(event_type: str, moment: datetime, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The document sent to the centre: `{"type", "timestamp", "data"}` (DESIGN §8)."""
+    stamp = moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return {"type": event_type, "timestamp": stamp, "data": to_json_value(dict(data))}
+
+
+def encode_body(payload: Mapping[str, Any]) -> bytes:
+    """Serialise a stored body with `type` first, whatever key order the database kept."""
+    ordered = {"type": payload["type"], "timestamp": payload["timestamp"], "data": payload["data"]}
+    return json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def to_json_value(value: Any) -> Any:
+    """`value` made of JSON types only, so that the JSON column accepts it on every backend."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} cannot be sent in a webhook")
+
+
+def on_delivered(fn: DeliveredHook) -> DeliveredHook:
+    """Register `fn(session, event)`, called in the transaction that marks an event delivered.
+
+    This is how the business layer learns of deliveries without the dispatcher importing it.
+    A delivery is at least once, and staff may replay one, so `fn` must be idempotent. If it
+    raises, its changes are rolled back to a savepoint and the delivery is still recorded.
+    Usable as a decorator; registering the same function twice has no effect.
+    """
+    if fn not in _delivered_hooks:
+        _delivered_hooks.append(fn)
+    return fn
+
+
+def remove_delivered_hook(fn: DeliveredHook) -> None:
+    """Unregister a function given to `on_delivered` (tests, reloads)."""
+    if fn in _delivered_hooks:
+        _delivered_hooks.remove(fn)
+
+
+def run_delivered_hooks(session: Session, event: OutboxEvent) -> None:
+    """Call every registered hook, each inside its own savepoint."""
+    for fn in list(_delivered_hooks):
+        try:
+            with session.begin_nested():
+                fn(session, event)
+        except Exception:
+            log.exception("on_delivered hook %r failed for %s", fn, event.webhook_id)

@@ -1,0 +1,240 @@
+"""The delivery loop: claim due events, send them concurrently, record the results."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import utcnow
+from app.dispatcher import store
+from app.dispatcher.delivery import AttemptResult, Job, attempt_delivery, make_client
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_DB_BACKOFF = 5.0
+
+
+class StopSignal(Protocol):
+    """`threading.Event` and `asyncio.Event` both fit."""
+
+    def is_set(self) -> bool: ...
+
+
+class Dispatcher:
+    """Delivers outbox events. Any number may run against PostgreSQL; on SQLite, one.
+
+    `now` and `schedule_scale` compress the clock in tests; `transport` replaces the network
+    (`httpx.MockTransport`). The lease must outlast an attempt, so it defaults to twice the
+    timeout plus a margin.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        timeout_seconds: float = 10.0,
+        concurrency: int = 64,
+        lease_seconds: float | None = None,
+        poll_interval: float = 0.5,
+        grace_seconds: float | None = None,
+        schedule_scale: float = 1.0,
+        production: bool = False,
+        now: Callable[[], datetime] = utcnow,
+        transport: httpx.AsyncBaseTransport | None = None,
+        worker_id: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.engine = engine
+        self.timeout = timeout_seconds
+        self.concurrency = concurrency
+        self.lease = timedelta(seconds=lease_seconds or 2 * timeout_seconds + 30)
+        self.poll_interval = poll_interval
+        self.grace = timeout_seconds + 1 if grace_seconds is None else grace_seconds
+        self.scale = schedule_scale
+        self.production = production
+        self.now = now
+        self.transport = transport
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.rng = rng
+
+    @classmethod
+    def from_settings(cls, settings: Settings, engine: Engine, **options: object) -> Dispatcher:
+        """A dispatcher with the timeout and environment rules of `settings`."""
+        return cls(
+            engine,
+            timeout_seconds=settings.webhook_timeout_seconds,
+            production=settings.env == "production",
+            **options,  # type: ignore[arg-type]
+        )
+
+    def run_once(self, limit: int | None = None) -> int:
+        """Claim one batch of due events, deliver it, record it; return the attempts made."""
+        return asyncio.run(self._once(limit or self.concurrency))
+
+    def run_forever(self, stop: StopSignal) -> None:
+        """Deliver until `stop` is set, then finish in-flight attempts within the grace period
+        and give back the leases of those that did not finish."""
+        asyncio.run(self.serve(stop))
+
+    async def _once(self, limit: int) -> int:
+        jobs = await asyncio.to_thread(self._claim, limit)
+        if not jobs:
+            return 0
+        async with self._client() as client:
+            results = await asyncio.gather(*(self._attempt(client, job) for job in jobs))
+        await asyncio.to_thread(self._record, results)
+        return len(results)
+
+    async def serve(self, stop: StopSignal) -> None:
+        """The loop of `run_forever`, for callers that already run an event loop."""
+        loop = Loop(self)
+        async with self._client() as client:
+            await loop.run(client, stop)
+
+    def _client(self) -> httpx.AsyncClient:
+        return make_client(
+            timeout_seconds=self.timeout, concurrency=self.concurrency, transport=self.transport
+        )
+
+    async def _attempt(self, client: httpx.AsyncClient, job: Job) -> AttemptResult:
+        return await attempt_delivery(client, job, timeout_seconds=self.timeout, now=self.now)
+
+    def _claim(self, limit: int) -> list[Job]:
+        return store.claim(
+            self.engine,
+            worker=self.worker_id,
+            limit=limit,
+            now=self.now(),
+            lease=self.lease,
+            production=self.production,
+        )
+
+    def _record(self, results: list[AttemptResult]) -> int:
+        return store.record(
+            self.engine,
+            results,
+            worker=self.worker_id,
+            now=self.now(),
+            scale=self.scale,
+            rng=self.rng,
+        )
+
+    def _release(self, jobs: list[Job]) -> None:
+        store.release(self.engine, [j.event_id for j in jobs], worker=self.worker_id)
+
+
+class Loop:
+    """One `serve` run: keeps up to `concurrency` attempts in flight, claims more as slots free
+    up, and records finished attempts in batches, so a slow receiver never holds back the
+    others. Database outages are waited out with a growing pause."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.d = dispatcher
+        self.inflight: dict[asyncio.Task[AttemptResult], Job] = {}
+        self.finished: list[AttemptResult] = []
+        self.next_claim = 0.0
+        self.db_backoff = 0.0
+
+    async def run(self, client: httpx.AsyncClient, stop: StopSignal) -> None:
+        clock = asyncio.get_running_loop().time
+        while not stop.is_set():
+            if self._should_claim(clock()):
+                await self._claim(client, clock())
+            await self._wait(clock())
+            if self.finished:
+                await self._flush()
+        await self._drain()
+
+    def _has_room(self) -> bool:
+        # Claim in chunks, not one row per finished attempt.
+        free = self.d.concurrency - len(self.inflight)
+        return free > 0 and (free >= max(1, self.d.concurrency // 4) or not self.inflight)
+
+    def _should_claim(self, now: float) -> bool:
+        return self._has_room() and now >= self.next_claim
+
+    async def _claim(self, client: httpx.AsyncClient, now: float) -> None:
+        free = self.d.concurrency - len(self.inflight)
+        try:
+            jobs = await asyncio.to_thread(self.d._claim, free)
+        except SQLAlchemyError as exc:
+            self._db_failed("claim", exc, now)
+            return
+        self.db_backoff = 0.0
+        if len(jobs) < free:
+            # The queue is drained: look again after the poll interval, not at every completion.
+            self.next_claim = now + self.d.poll_interval
+        for job in jobs:
+            self.inflight[asyncio.create_task(self.d._attempt(client, job))] = job
+
+    async def _wait(self, now: float) -> None:
+        timeout = self.d.poll_interval
+        if self._has_room():
+            timeout = max(0.001, min(timeout, self.next_claim - now))
+        if not self.inflight:
+            await asyncio.sleep(min(timeout, 0.05))
+            return
+        done, _ = await asyncio.wait(
+            self.inflight, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in done:
+            del self.inflight[task]
+            self.finished.append(task.result())
+
+    async def _flush(self) -> bool:
+        batch, self.finished = self.finished, []
+        try:
+            await asyncio.to_thread(self.d._record, batch)
+        except SQLAlchemyError as exc:
+            # Keep the results: they are recorded once the database is back (or the lease runs
+            # out and the events are sent again, which at-least-once delivery allows).
+            self.finished = batch + self.finished
+            self._db_failed("record", exc, asyncio.get_running_loop().time())
+            await asyncio.sleep(self.db_backoff)
+            return False
+        self.db_backoff = 0.0
+        return True
+
+    def _db_failed(self, what: str, exc: Exception, now: float) -> None:
+        self.db_backoff = min(MAX_DB_BACKOFF, max(0.2, self.db_backoff * 2))
+        self.next_claim = now + self.db_backoff
+        log.warning("dispatcher %s failed, retrying in %.1f s: %s", what, self.db_backoff, exc)
+
+    async def _drain(self) -> None:
+        if self.inflight:
+            done, late = await asyncio.wait(self.inflight, timeout=self.d.grace)
+            self.finished.extend(t.result() for t in done)
+            unfinished = [self.inflight[t] for t in late]
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            self.inflight.clear()
+            await self._give_back(unfinished)
+        for _ in range(3):
+            if not self.finished or await self._flush():
+                break
+
+    async def _give_back(self, jobs: list[Job]) -> None:
+        try:
+            await asyncio.to_thread(self.d._release, jobs)
+        except SQLAlchemyError as exc:
+            log.warning(
+                "could not release %d leases; they expire by themselves: %s", len(jobs), exc
+            )
+
+
+def new_stop_event() -> threading.Event:
+    """A stop signal for `run_forever`, set from another thread or a signal handler."""
+    return threading.Event()

@@ -1,0 +1,217 @@
+"""Helpers shared by the dispatcher tests: migrations, synthetic centres, a real receiver."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from app.db import make_engine
+from app.dispatcher import enqueue
+from app.models.directory import Centre, InboxEndpoint
+from app.models.outbox import DeliveryAttempt, OutboxEvent
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_ENV = "TTX_TEST_POSTGRES_URL"
+SECRET = "whsec_" + base64.b64encode(b"synthetic-test-secret-0123456789").decode()
+
+
+def migrate_url(url: str) -> None:
+    """Build the schema with the real migrations."""
+    engine = make_engine(Settings(database_url=url))
+    with engine.begin() as conn:
+        config = Config(str(ROOT / "alembic.ini"))
+        config.set_main_option("script_location", str(ROOT / "migrations"))
+        config.set_main_option("path_separator", "os")
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    engine.dispose()
+
+
+def add_centre(
+    engine: Engine, *, url: str | None = None, secret: str = SECRET, ref: str | None = None
+) -> uuid.UUID:
+    """A synthetic centre, with an inbox endpoint when `url` is given; returns its id."""
+    ref = ref or f"cce-test-{uuid.uuid4().hex[:8]}"
+    with Session(engine) as session:
+        centre = Centre(ref=ref, name=f"Centre fictif {ref}", email=f"accueil@{ref}.example.org")
+        session.add(centre)
+        if url is not None:
+            session.add(InboxEndpoint(centre_id=centre.id, url=url, secret=secret))
+        session.commit()
+        return centre.id
+
+
+def referral_data(n: int = 0) -> dict[str, Any]:
+    """A `referral.created` body for an invented person."""
+    return {
+        "referral_id": str(uuid.uuid4()),
+        "consultation_id": str(uuid.uuid4()),
+        "centre_ref": "cce-test",
+        "person": {
+            "first_name": "Camille",
+            "last_name": f"Exemple{n}",
+            "email": f"camille{n}@example.org",
+            "phone": "+1 819 555 0199",
+        },
+        "criteria": {"needs": ["job_search"]},
+        "message": "Je cherche un emploi en soudure.",
+        "match": {"rank": 1, "score": 0.9, "reasons": ["serves_region"]},
+    }
+
+
+def statuses(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxEvent.status)).all()
+    counts: dict[str, int] = {}
+    for status in rows:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+@dataclass
+class Received:
+    webhook_id: str
+    at: float
+    body: dict[str, Any]
+
+
+@dataclass
+class Receiver:
+    """A real HTTP receiver on 127.0.0.1 that verifies every signature with the
+    `standardwebhooks` package and answers as `plan(webhook_id, nth_call)` says:
+    `(status, seconds_to_wait_first)`."""
+
+    secret: str = SECRET
+    plan: Callable[[str, int], tuple[int, float]] = lambda _id, _n: (204, 0.0)
+    received: list[Received] = field(default_factory=list)
+    rejected: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}/inbox"
+
+    def ids(self) -> list[str]:
+        with self.lock:
+            return [r.webhook_id for r in self.received]
+
+    def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, float]:
+        try:
+            payload = Webhook(self.secret).verify(body, headers)
+        except WebhookVerificationError:
+            with self.lock:
+                self.rejected += 1
+            return 401, 0.0
+        webhook_id = headers["webhook-id"]
+        with self.lock:
+            nth = sum(1 for r in self.received if r.webhook_id == webhook_id)
+            self.received.append(Received(webhook_id, time.monotonic(), payload))
+        return self.plan(webhook_id, nth)
+
+
+def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            status, wait = receiver.handle({k.lower(): v for k, v in self.headers.items()}, body)
+            if wait:
+                time.sleep(wait)
+            reply = json.dumps({"ok": status < 300}).encode()
+            try:
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+            except OSError:
+                pass  # the dispatcher gave up waiting (timeout tests)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+class FakeClock:
+    """A clock the test moves by hand: the dispatcher's `now`."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 11, 27, 20, 15, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+def enqueue_committed(
+    engine: Engine, centre_id: uuid.UUID, n: int = 0, now: datetime | None = None
+) -> OutboxEvent:
+    """Enqueue one `referral.created` event and commit, as the intake service would."""
+    with Session(engine, expire_on_commit=False) as session:
+        event = enqueue(
+            session,
+            event_type="referral.created",
+            centre_id=centre_id,
+            subject_id=uuid.uuid4(),
+            data=referral_data(n),
+            now=now,
+        )
+        session.commit()
+        return event
+
+
+def load_event(engine: Engine, event_id: uuid.UUID) -> OutboxEvent:
+    with Session(engine, expire_on_commit=False) as session:
+        event = session.get(OutboxEvent, event_id)
+        assert event is not None
+        return event
+
+
+def load_endpoint(engine: Engine, centre_id: uuid.UUID) -> InboxEndpoint:
+    with Session(engine, expire_on_commit=False) as session:
+        endpoint = session.exec(
+            select(InboxEndpoint).where(InboxEndpoint.centre_id == centre_id)
+        ).one()
+        return endpoint
+
+
+def attempts_for(engine: Engine, event_id: uuid.UUID) -> list[DeliveryAttempt]:
+    with Session(engine, expire_on_commit=False) as session:
+        return list(
+            session.exec(
+                select(DeliveryAttempt)
+                .where(DeliveryAttempt.event_id == event_id)
+                .order_by(DeliveryAttempt.attempt)
+            ).all()
+        )
