@@ -1,0 +1,158 @@
+"""The directory as columns: one numpy array per attribute, one boolean array per code.
+
+Built once per directory version; a query then picks ready-made arrays instead of walking
+centres. Per-code boolean arrays cost one byte per centre and code (about 10 MB at 100,000
+centres) and make most eligibility tests a lookup rather than a computation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from app.matching.geometry import FloatArray, unit_vectors
+from app.matching.model import CentreProfile
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+NO_AGE_MIN = -1
+NO_AGE_MAX = 10_000
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Columns:
+    """Column-wise copy of the profiles, in the same order."""
+
+    size: int
+    active: BoolArray
+    intake_open: BoolArray
+    available: BoolArray  # active and intake open: the rules that do not depend on the person
+    available_count: int
+    unavailable: dict[str, int]  # centres failing those rules, counted as in RULE_ORDER
+    remote: BoolArray
+    serves_everyone: BoolArray
+    region: dict[str, BoolArray]
+    language: dict[str, BoolArray]
+    specialty: dict[str, BoolArray]
+    client_group: dict[str, BoolArray]
+    mode: dict[str, BoolArray]
+    age_min: IntArray
+    age_max: IntArray
+    capacity: FloatArray
+    unit: FloatArray  # (3, locations) unit vectors; a centre without location has zeros
+    loc_start: npt.NDArray[np.intp]  # first row of each centre in `unit`
+    multi_location: bool  # some centre has several locations: distances need a per-centre min
+    has_points: BoolArray
+    all_have_points: bool
+    ref_rank: IntArray  # position of each centre in (ref, id) order, the final tie-break
+    none: BoolArray  # all False, for codes no centre has
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays, in bytes."""
+        arrays = [getattr(self, name) for name in _ARRAY_FIELDS]
+        for table in (self.region, self.language, self.specialty, self.client_group, self.mode):
+            arrays.extend(table.values())
+        return sum(int(a.nbytes) for a in arrays)
+
+    def pick(self, table: dict[str, BoolArray], code: str) -> BoolArray:
+        """The boolean array of `code` in `table`, all False when no centre has it."""
+        return table.get(code, self.none)
+
+
+_ARRAY_FIELDS = (
+    "active", "intake_open", "available", "remote", "serves_everyone", "age_min", "age_max",
+    "capacity", "unit", "loc_start", "has_points", "ref_rank", "none",
+)  # fmt: skip
+
+
+def _flags(profiles: Sequence[CentreProfile], test: Callable[[CentreProfile], bool]) -> BoolArray:
+    return np.fromiter((test(p) for p in profiles), dtype=np.bool_, count=len(profiles))
+
+
+def _code_table(
+    profiles: Sequence[CentreProfile], codes_of: Callable[[CentreProfile], frozenset[str]]
+) -> dict[str, BoolArray]:
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, profile in enumerate(profiles):
+        for code in codes_of(profile):
+            members[code].append(i)
+    table: dict[str, BoolArray] = {}
+    for code, rows in members.items():
+        flags = np.zeros(len(profiles), dtype=np.bool_)
+        flags[rows] = True
+        table[code] = flags
+    return table
+
+
+def _ints(values: list[int | None], default: int) -> IntArray:
+    return np.array([default if v is None else v for v in values], dtype=np.int64)
+
+
+def _locations(profiles: Sequence[CentreProfile]) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    starts = np.zeros(len(profiles), dtype=np.intp)
+    lats: list[float] = []
+    lons: list[float] = []
+    empty_rows: list[int] = []
+    for i, profile in enumerate(profiles):
+        starts[i] = len(lats)
+        points = profile.points or ((0.0, 0.0),)
+        if not profile.points:
+            empty_rows.append(len(lats))
+        lats.extend(p[0] for p in points)
+        lons.extend(p[1] for p in points)
+    # Stored as (3, locations): the product with one point is then a single fast BLAS pass.
+    unit = np.ascontiguousarray(unit_vectors(lats, lons).reshape(-1, 3).T)
+    # A zero vector has dot 0 with everything: a quarter of the Earth away, flagged by has_points.
+    unit[:, empty_rows] = 0.0
+    return unit, starts
+
+
+def _ref_rank(profiles: Sequence[CentreProfile]) -> IntArray:
+    order = sorted(range(len(profiles)), key=lambda i: (profiles[i].ref, profiles[i].id))
+    rank = np.empty(len(profiles), dtype=np.int64)
+    rank[order] = np.arange(len(profiles), dtype=np.int64)
+    return rank
+
+
+def build_columns(profiles: Sequence[CentreProfile]) -> Columns:
+    """Lay the profiles out as columns (one pass per attribute)."""
+    active = _flags(profiles, lambda p: p.active)
+    intake_open = _flags(profiles, lambda p: p.intake_open)
+    available = active & intake_open
+    unit, loc_start = _locations(profiles)
+    has_points = _flags(profiles, lambda p: bool(p.points))
+    unavailable = {
+        "inactive": int(np.count_nonzero(~active)),
+        "intake_paused": int(np.count_nonzero(active & ~intake_open)),
+    }
+    return Columns(
+        size=len(profiles),
+        active=active,
+        intake_open=intake_open,
+        available=available,
+        available_count=int(np.count_nonzero(available)),
+        unavailable={rule: n for rule, n in unavailable.items() if n},
+        remote=_flags(profiles, lambda p: "remote" in p.modes),
+        serves_everyone=_flags(profiles, lambda p: p.serves_everyone),
+        region=_code_table(profiles, lambda p: p.regions_served),
+        language=_code_table(profiles, lambda p: p.languages),
+        specialty=_code_table(profiles, lambda p: p.specialties),
+        client_group=_code_table(profiles, lambda p: p.client_groups),
+        mode=_code_table(profiles, lambda p: p.modes),
+        age_min=_ints([p.age_min for p in profiles], NO_AGE_MIN),
+        age_max=_ints([p.age_max for p in profiles], NO_AGE_MAX),
+        capacity=np.array([p.weekly_capacity for p in profiles], dtype=np.float64),
+        unit=unit,
+        loc_start=loc_start,
+        multi_location=unit.shape[1] > len(profiles),
+        has_points=has_points,
+        all_have_points=bool(has_points.all()),
+        ref_rank=_ref_rank(profiles),
+        none=np.zeros(len(profiles), dtype=np.bool_),
+    )

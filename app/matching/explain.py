@@ -1,0 +1,59 @@
+"""Why a ranked centre fits: the positive reasons shown with each result."""
+
+from __future__ import annotations
+
+from app.matching import reasons
+from app.matching.model import CentreProfile, Reason, Situation
+from app.matching.policy import Policy
+
+_MODE_ORDER = ("in_person", "remote", "group")
+
+
+def _mode_key(mode: str) -> tuple[int, str]:
+    return (_MODE_ORDER.index(mode) if mode in _MODE_ORDER else len(_MODE_ORDER), mode)
+
+
+class Explainer:
+    """Builds the reasons for the results of one query.
+
+    What depends only on the situation (order of needs, region and language sentences) is
+    prepared once, since the same query explains several centres.
+    """
+
+    def __init__(self, s: Situation, weights: dict[str, float], policy: Policy) -> None:
+        """Prepare for situation `s`, with its need weights, under `policy`."""
+        self._s = s
+        self._policy = policy
+        self._needs = sorted(weights, key=lambda code: (-weights[code], code))
+        self._groups = sorted(s.specific_groups)
+        self._modes = sorted(s.modes, key=_mode_key)
+        self._region = reasons.serves_region(s.region_code)
+        self._language = None if s.language is None else reasons.speaks_language(s.language)
+
+    def __call__(
+        self, profile: CentreProfile, distance_km: float | None, load_ratio: float | None
+    ) -> list[Reason]:
+        """The reasons `profile` was offered, most decisive first.
+
+        Area (region or remote), the needed specialties it offers (strongest need first), the
+        client groups it specialises in, distance (as shown, None when the centre has no
+        location), modes, language, age limits, and room this week.
+        """
+        s = self._s
+        found = [
+            self._region if s.region_code in profile.regions_served else reasons.REMOTE_AVAILABLE
+        ]
+        found.extend(reasons.specialty_match(c) for c in self._needs if c in profile.specialties)
+        found.extend(
+            reasons.group_specialist(g) for g in self._groups if g in profile.client_groups
+        )
+        if distance_km is not None:
+            found.append(reasons.distance(distance_km, self._policy.nearby_km))
+        found.extend(reasons.mode_match(m) for m in self._modes if m in profile.modes)
+        if self._language is not None:
+            found.append(self._language)
+        if s.age is not None and (profile.age_min is not None or profile.age_max is not None):
+            found.append(reasons.age_eligible(profile.age_min, profile.age_max))
+        if load_ratio is not None and load_ratio < self._policy.room_below_load:
+            found.append(reasons.CAPACITY_AVAILABLE)
+        return found

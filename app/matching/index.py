@@ -1,0 +1,178 @@
+"""The in-memory matching index: built once per directory version, queried per request.
+
+An index is immutable, so one instance can serve concurrent requests; when the directory
+changes, build a new one and swap the reference.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.matching.columns import build_columns
+from app.matching.eligibility import eligible_rows, ineligibility
+from app.matching.explain import Explainer
+from app.matching.geometry import FloatArray
+from app.matching.model import (
+    CentreProfile,
+    MatchOutcome,
+    RankedCentre,
+    Reason,
+    Situation,
+    UnknownCentre,
+)
+from app.matching.policy import POLICY, Policy
+from app.matching.scoring import (
+    REF_BITS,
+    SCORE_STEPS,
+    Rows,
+    Scored,
+    best_positions,
+    need_weights,
+    score_rows,
+)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class LoadVector:
+    """Load ratios (open referrals / weekly capacity), aligned with one index's centres.
+
+    Build it with `MatchIndex.load_vector` when the counts change, and reuse it across
+    requests instead of passing a mapping each time (which costs a pass over the mapping).
+    """
+
+    ratio: FloatArray
+    index_id: int
+
+
+Load = Mapping[str, int] | LoadVector | None
+
+
+class MatchIndex:
+    """Ranks the centres of one directory version for any situation."""
+
+    def __init__(self, profiles: Sequence[CentreProfile], policy: Policy = POLICY) -> None:
+        """Lay out `profiles` as columns; ranking then never walks the centres one by one."""
+        self._profiles = tuple(profiles)
+        self._row: dict[str, int] = {}
+        for row, profile in enumerate(self._profiles):
+            if self._row.setdefault(profile.id, row) != row:
+                raise ValueError(f"duplicate centre id {profile.id!r}")
+        if len(self._profiles) >= 1 << REF_BITS:
+            raise ValueError(f"too many centres for one index ({len(self._profiles)})")
+        self._cols = build_columns(self._profiles)
+        self.policy = policy
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    def __contains__(self, centre_id: object) -> bool:
+        return centre_id in self._row
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the index's arrays (profiles themselves not included)."""
+        return self._cols.nbytes
+
+    def profile(self, centre_id: str) -> CentreProfile:
+        """The profile of a centre in this index; raises UnknownCentre otherwise."""
+        try:
+            return self._profiles[self._row[centre_id]]
+        except KeyError:
+            raise UnknownCentre(centre_id) from None
+
+    def load_vector(self, open_referrals: Mapping[str, int]) -> LoadVector:
+        """Load ratios from open referrals per centre id; a centre with no capacity is full."""
+        counts = np.zeros(len(self._profiles), dtype=np.float64)
+        for centre_id, count in open_referrals.items():
+            row = self._row.get(centre_id)
+            if row is not None:
+                counts[row] = count
+        capacity = self._cols.capacity
+        ratio = np.divide(counts, capacity, out=np.ones_like(counts), where=capacity > 0)
+        return LoadVector(ratio, id(self))
+
+    def _ratios(self, load: Load) -> FloatArray | None:
+        if load is None:
+            return None
+        if isinstance(load, LoadVector):
+            if load.index_id != id(self):
+                raise ValueError("this load vector was built for another index")
+            return load.ratio
+        return self.load_vector(load).ratio
+
+    def rank(
+        self, situation: Situation, load: Load = None, exclude: Collection[str] = ()
+    ) -> MatchOutcome:
+        """Eligible centres for `situation`, best first, at most `situation.limit` of them.
+
+        `load` gives open referrals per centre id (or a prepared LoadVector) and adds the
+        load component; `exclude` holds centre ids already tried for this request. Equal
+        scores are ordered by distance, then by ref, so the answer never depends on the
+        order of the profiles.
+        """
+        if situation.limit < 1:
+            raise ValueError("limit must be at least 1")
+        excluded_rows = [self._row[c] for c in exclude if c in self._row]
+        eligible, excluded = eligible_rows(self._cols, situation, excluded_rows)
+        rows = np.flatnonzero(eligible)
+        outcome = MatchOutcome(self.policy.version, [], rows.size, len(self), excluded)
+        if rows.size == 0:
+            return outcome
+        ratio = self._ratios(load)
+        weights = need_weights(situation, self.policy)
+        scored = score_rows(self._cols, rows, situation, weights, ratio, self.policy)
+        best = best_positions(scored, self._cols.ref_rank[rows], situation.limit)
+        outcome.results.extend(self._results(rows[best], best, scored, situation, weights, ratio))
+        return outcome
+
+    def _results(
+        self,
+        chosen: Rows,
+        positions: Rows,
+        scored: Scored,
+        s: Situation,
+        weights: dict[str, float],
+        ratio: FloatArray | None,
+    ) -> Iterator[RankedCentre]:
+        # One conversion to Python lists per column: per-item numpy scalars cost more than
+        # the whole ranking at small directory sizes.
+        steps = np.rint(scored.score[positions] * SCORE_STEPS).tolist()
+        kms = (np.rint(scored.distance_km[positions] * 10.0) / 10.0).tolist()  # as ranked
+        ratios = [None] * len(kms) if ratio is None else ratio[chosen].tolist()
+        # rint(x * 1e4) / 1e4 is what np.round does, without its dispatch overhead.
+        lines = (np.rint(scored.components[:, positions] * 1e4) / 1e4).tolist()
+        explain = Explainer(s, weights, self.policy)
+        for i, row in enumerate(chosen.tolist()):
+            profile = self._profiles[row]
+            km = kms[i] if math.isfinite(kms[i]) else None
+            yield RankedCentre(
+                rank=i + 1,
+                centre_id=profile.id,
+                ref=profile.ref,
+                name=profile.name,
+                score=steps[i] / SCORE_STEPS,
+                distance_km=km,
+                components={name: line[i] for name, line in zip(scored.names, lines, strict=True)},
+                reasons=explain(profile, km, ratios[i]),
+            )
+
+    def explain_ineligible(
+        self, centre_id: str, situation: Situation, exclude: Collection[str] = ()
+    ) -> list[Reason]:
+        """Why a centre cannot be offered to `situation` (empty when it is eligible).
+
+        Every broken rule is listed, not only the first, so the answer is complete.
+        Raises UnknownCentre when the id is not in the index.
+        """
+        profile = self.profile(centre_id)
+        return ineligibility(profile, situation, already_referred=centre_id in exclude)
+
+    def is_eligible(
+        self, centre_id: str, situation: Situation, exclude: Collection[str] = ()
+    ) -> bool:
+        """True when the centre may be offered to `situation`."""
+        return not self.explain_ineligible(centre_id, situation, exclude)
