@@ -1,0 +1,93 @@
+"""Ready-made places for every municipality and FSA, built once when the data is loaded."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from app.geo.data import Fsa, Municipality
+from app.geo.places import Place
+from app.geo.text import name_key
+
+
+def municipality_labels(municipalities: Sequence[Municipality]) -> list[str]:
+    """The name, made unique where names repeat: `Saint-Donat (Matawinie)`, `Disraeli (Ville)`.
+
+    A label sent back as a query resolves to that municipality alone (see the qualifiers).
+    """
+    keys = [name_key(m.name) for m in municipalities]
+    per_name = Counter(keys)
+    per_mrc = Counter((k, m.mrc_code) for k, m in zip(keys, municipalities, strict=True))
+    per_kind = Counter(
+        (k, m.mrc_code, m.designation) for k, m in zip(keys, municipalities, strict=True)
+    )
+    labels = []
+    for k, m in zip(keys, municipalities, strict=True):
+        if per_name[k] == 1:
+            labels.append(m.name)
+        elif per_mrc[(k, m.mrc_code)] == 1:
+            labels.append(f"{m.name} ({m.mrc_name})")
+        elif per_kind[(k, m.mrc_code, m.designation)] == 1:
+            labels.append(f"{m.name} ({m.designation})")
+        else:
+            labels.append(f"{m.name} ({m.code})")
+    return labels
+
+
+def municipality_places(municipalities: Sequence[Municipality]) -> list[Place]:
+    """One place per municipality, index-aligned with the input."""
+    return [
+        Place(
+            label=label,
+            lat=m.lat,
+            lon=m.lon,
+            region_code=m.region_code,
+            municipality=m.name,
+            municipality_code=m.code,
+            kind="municipality",
+            regions=(m.region_code,),
+        )
+        for m, label in zip(municipalities, municipality_labels(municipalities), strict=True)
+    ]
+
+
+def fsa_place(fsa: Fsa, by_code: dict[str, Municipality]) -> Place:
+    """The FSA as one place: its point, its first region, its municipality when it has one."""
+    only = by_code[fsa.municipalities[0]] if len(fsa.municipalities) == 1 else None
+    return Place(
+        label=f"{fsa.fsa}, {only.name if only else fsa.name}",
+        lat=fsa.lat,
+        lon=fsa.lon,
+        region_code=fsa.regions[0],
+        municipality=only.name if only else None,
+        municipality_code=only.code if only else None,
+        kind="fsa",
+        regions=fsa.regions,
+    )
+
+
+def fsa_region_candidates(
+    fsa: Fsa, by_code: dict[str, Municipality], region_names: dict[str, str]
+) -> list[Place]:
+    """An FSA spanning regions, as one candidate per region, placed at that region's most
+    populous town hall of the FSA, so each candidate is a real place inside its region."""
+    in_region: dict[str, list[Municipality]] = defaultdict(list)
+    for code in fsa.municipalities:
+        in_region[by_code[code].region_code].append(by_code[code])
+    candidates = []
+    for region in fsa.regions:
+        anchor = max(in_region[region], key=lambda m: (m.population, m.code))
+        candidates.append(
+            Place(
+                label=f"{fsa.fsa}, {region_names[region]}",
+                lat=anchor.lat,
+                lon=anchor.lon,
+                region_code=region,
+                municipality=None,
+                municipality_code=None,
+                kind="fsa",
+                confidence=len(in_region[region]) / len(fsa.municipalities),
+                regions=fsa.regions,
+            )
+        )
+    return candidates

@@ -1,0 +1,94 @@
+"""Text normalisation for place names: what people type versus what the official list says.
+
+`Trois-Rivières`, `trois rivieres`, `TROIS-RIVIERES` and `Trois Rivières` all fold to the same
+tokens; `St`/`Ste`/`Sts`/`Stes` expand to `saint`/`sainte`/`saints`/`saintes`, so `St-Jean`
+and `Saint-Jean` meet too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+# Letters that NFKD does not split into a base letter and an accent.
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
+
+ABBREVIATIONS: dict[str, str] = {
+    "st": "saint",
+    "ste": "sainte",
+    "sts": "saints",
+    "stes": "saintes",
+    "mt": "mont",
+}
+
+ARTICLES = frozenset({"le", "la", "les", "l"})
+
+# Words that only say "in Québec": `Lévis, QC` or `Gatineau Québec` mean Lévis and Gatineau.
+PROVINCE_WORDS = frozenset({"qc", "que", "quebec", "pq", "canada", "ca", "province"})
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and ligatures; keeps punctuation."""
+    lowered = text.lower().translate(_LIGATURES)
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """Folded words, hyphens/apostrophes/dots as separators, `St`-family abbreviations expanded."""
+    words = _NON_ALNUM.split(fold(text))
+    return tuple(ABBREVIATIONS.get(w, w) for w in words if w)
+
+
+def key(words: tuple[str, ...]) -> str:
+    """The comparison key: words glued together, so `Val d'Or`, `Val-d'Or` and `Valdor` meet."""
+    return "".join(words)
+
+
+def name_key(text: str) -> str:
+    """`key(tokens(text))`: the exact-match key of a name."""
+    return key(tokens(text))
+
+
+def without_article(words: tuple[str, ...]) -> tuple[str, ...]:
+    """`Les Îles-de-la-Madeleine` is often typed `Iles-de-la-Madeleine`."""
+    if len(words) > 1 and words[0] in ARTICLES:
+        return words[1:]
+    return words
+
+
+def without_province(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Drop trailing words such as `QC` or `Québec, Canada`, unless nothing would remain."""
+    end = len(words)
+    while end > 1 and words[end - 1] in PROVINCE_WORDS:
+        end -= 1
+    return words[:end]
+
+
+def is_province(text: str) -> bool:
+    """True when a qualifier such as `(QC)` or `, Québec` only names the province."""
+    words = tokens(text)
+    return bool(words) and all(w in PROVINCE_WORDS for w in words)
+
+
+def split_qualifiers(text: str) -> tuple[str, list[str]]:
+    """`Saint-Donat (Matawinie), QC` → (`Saint-Donat`, [`Matawinie`]); province words dropped."""
+    qualifiers: list[str] = []
+    name = text.strip()
+    while True:
+        if name.endswith(")") and "(" in name:
+            cut = name.index("(")
+            qualifiers.append(name[cut + 1 : -1])
+            name = name[:cut].strip()
+        elif "," in name:
+            name, _, tail = name.rpartition(",")
+            qualifiers.append(tail)
+            name = name.strip()
+        else:
+            break
+    kept = [q for q in qualifiers if name_key(q) and not is_province(q)]
+    return name, kept
