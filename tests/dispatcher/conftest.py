@@ -16,6 +16,7 @@ import pytest
 from dispatch_support import PG_ENV, Receiver, make_handler, migrate_url
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 
 from app.db import make_engine
 from app.settings import Settings
@@ -52,7 +53,8 @@ def pg_url() -> Iterator[str]:
         if IN_CI:
             pytest.fail(f"{PG_ENV} must be set under CI: PostgreSQL tests may not skip there")
         pytest.skip(f"set {PG_ENV} to run PostgreSQL tests")
-    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
+    # No pool: the server may be restarted by a test in between.
+    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     name = f"ttx_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

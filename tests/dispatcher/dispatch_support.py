@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -145,7 +148,7 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             status, wait = receiver.handle({k.lower(): v for k, v in self.headers.items()}, body)
             if wait:
                 time.sleep(wait)
-            reply = json.dumps({"ok": status < 300}).encode()
+            reply = b"" if status in (204, 304) else json.dumps({"ok": status < 300}).encode()
             try:
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
@@ -215,3 +218,51 @@ def attempts_for(engine: Engine, event_id: uuid.UUID) -> list[DeliveryAttempt]:
                 .order_by(DeliveryAttempt.attempt)
             ).all()
         )
+
+
+WORKER_CODE = """
+import faulthandler, json, logging, signal, sys
+faulthandler.register(signal.SIGUSR1)
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+logging.getLogger("httpx").setLevel(logging.WARNING)
+from app.dispatcher import run_worker
+from app.settings import Settings
+run_worker(Settings(), **json.loads(sys.argv[1]))
+"""
+
+
+def spawn_worker(
+    url: str, log_path: Path, *, timeout: float = 5.0, **options: Any
+) -> subprocess.Popen[bytes]:
+    """A real `run_worker` process (what `ttx worker` runs), logging to `log_path`."""
+    env = os.environ | {
+        "TTX_DATABASE_URL": url,
+        "TTX_WEBHOOK_TIMEOUT_SECONDS": str(timeout),
+        "TTX_ENV": "development",
+    }
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-c", WORKER_CODE, json.dumps(options)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def enqueue_many(engine: Engine, centre_ids: list[uuid.UUID], count: int) -> list[str]:
+    """Enqueue `count` events spread over the centres in one transaction; their webhook ids."""
+    with Session(engine) as session:
+        events = [
+            enqueue(
+                session,
+                event_type="referral.created",
+                centre_id=centre_ids[n % len(centre_ids)],
+                subject_id=uuid.uuid4(),
+                data=referral_data(n),
+            )
+            for n in range(count)
+        ]
+        ids = [e.webhook_id for e in events]
+        session.commit()
+    return ids
