@@ -84,9 +84,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from app.db import get_engine
     from app.dispatcher import run_worker
+    from app.services.sweeper import Sweeper, install_hooks
 
-    run_worker(get_settings())
+    settings = get_settings()
+    install_hooks()
+    sweeper = Sweeper(get_engine(), settings).start()
+    try:
+        run_worker(settings, engine=get_engine())
+    finally:
+        sweeper.stop()
     return 0
 
 

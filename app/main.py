@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 
 from app import __version__, problems
 from app.db import make_engine
 from app.middleware import BodyLimit
 from app.problems import PROBLEM_SCHEMA
-from app.routers import admin, directory, geo, health
+from app.dispatcher import start_embedded
+from app.routers import admin, directory, geo, health, inbox, intake, staff
 from app.services.directory_index import DirectoryIndex
+from app.services.matching import LoadTracker
+from app.services.sweeper import Sweeper, install_hooks
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -40,12 +44,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        handle = _start_dispatcher(settings, engine) if run_dispatcher else None
+        install_hooks()
+        workers = _start_background(settings, engine) if run_dispatcher else []
         try:
             yield
         finally:
-            if handle is not None:
-                handle.stop()
+            for worker in workers:
+                worker.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -58,17 +63,18 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.directory = DirectoryIndex(engine, settings.directory_refresh_seconds)
+    app.state.load = LoadTracker(engine)
     problems.install(app)
     app.add_middleware(
         BodyLimit,
         default=settings.max_body_bytes,
         overrides={"/v1/admin/centres/import": settings.max_import_bytes},
     )
-    for module in (health, directory, geo, admin):
+    for module in (health, directory, geo, intake, inbox, admin, staff):
         app.include_router(module.router)
     return app
 
 
-def _start_dispatcher(settings: Settings, engine: object) -> object | None:
-    logging.getLogger("ttx").info("embedded dispatcher not available yet")
-    return None
+def _start_background(settings: Settings, engine: Engine) -> list[Any]:
+    """The embedded shape: deliveries and expiries run inside the API process."""
+    return [start_embedded(settings, engine), Sweeper(engine, settings).start()]

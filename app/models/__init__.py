@@ -13,9 +13,21 @@ from app.models.directory import (
     Region,
     Specialty,
 )
+from app.models.intake import (
+    AuditEntry,
+    Consultation,
+    IdempotencyRecord,
+    Referral,
+    ReferralEvent,
+)
 from app.models.outbox import DeliveryAttempt, OutboxEvent
 
 __all__ = [
+    "AuditEntry",
+    "Consultation",
+    "IdempotencyRecord",
+    "Referral",
+    "ReferralEvent",
     "ApiKey",
     "Centre",
     "CentreClientGroup",

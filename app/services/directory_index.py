@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.matching import MatchIndex
 from app.models import Centre, DirectoryState
 from app.services.centres import CENTRE_LOADS, to_public
 
@@ -63,6 +64,12 @@ class Directory:
         return dict(Counter(code for e in self.entries for code in e.regions))
 
     @cached_property
+    def match_index(self) -> MatchIndex:
+        from app.services.matching import build_index
+
+        return build_index(self.centres)
+
+    @cached_property
     def geojson(self) -> bytes:
         features = b",".join(e.feature_json for e in self.entries if e.feature_json)
         return b'{"type":"FeatureCollection","features":[' + features + b"]}"
@@ -92,7 +99,7 @@ class Directory:
 def _entry(centre: Centre) -> Entry:
     public = to_public(centre)
     text = " ".join(
-        filter(None, [centre.name, centre.ref, centre.description_fr, centre.description_en])
+        [centre.name, centre.ref, centre.description_fr or "", centre.description_en or ""]
         + [loc.municipality or "" for loc in centre.locations]
     )
     features = [

@@ -1,0 +1,47 @@
+"""Encryption of personal fields at rest, with key rotation.
+
+`TTX_SECRET_KEY` holds one or more secrets separated by commas, newest first. New data is
+encrypted with the newest; data encrypted with an older one still decrypts, and
+`rotate()` re-encrypts it with the newest (`ttx rotate-keys`)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+@lru_cache(maxsize=8)
+def _cipher(secret_key: str) -> MultiFernet:
+    secrets = [s.strip() for s in secret_key.split(",") if s.strip()]
+    if not secrets:
+        raise ValueError("TTX_SECRET_KEY is empty")
+    return MultiFernet([Fernet(_derive(s)) for s in secrets])
+
+
+def _derive(secret: str) -> bytes:
+    # Any string is accepted as a secret; Fernet wants 32 url-safe base64 bytes.
+    return base64.urlsafe_b64encode(hashlib.sha256(b"ttx-fields:" + secret.encode()).digest())
+
+
+def encrypt_json(secret_key: str, value: Any) -> str:
+    """Encrypt a JSON-serialisable value; the token is ASCII text."""
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return _cipher(secret_key).encrypt(data).decode()
+
+
+def decrypt_json(secret_key: str, token: str) -> Any:
+    """Decrypt a token made by `encrypt_json` with any of the configured keys."""
+    try:
+        return json.loads(_cipher(secret_key).decrypt(token.encode()))
+    except InvalidToken as exc:
+        raise ValueError("personal data cannot be decrypted with the configured keys") from exc
+
+
+def rotate(secret_key: str, token: str) -> str:
+    """Re-encrypt a token with the newest key."""
+    return _cipher(secret_key).rotate(token.encode()).decode()

@@ -1,0 +1,120 @@
+"""Matching and intake (public, or a partner acting for a candidate)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep
+from app.schemas.intake import (
+    CONSULTATION_EXAMPLES,
+    MATCH_EXAMPLES,
+    ConsultationIn,
+    ConsultationOut,
+    MatchRequest,
+    MatchResponse,
+)
+from app.services import consultations, idempotency
+from app.services.keys import Principal, authenticate
+from app.services.matching import LoadTracker, locate, match_answer, situation
+
+router = APIRouter(tags=["matching and intake"])
+
+
+def optional_caller(
+    session: SessionDep, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+) -> Principal | None:
+    """The public needs no key; a partner may present one (a bad key is still refused)."""
+    return authenticate(session, authorization) if authorization else None
+
+
+CallerDep = Annotated[Principal | None, Depends(optional_caller)]
+
+
+def get_load(request: Request) -> Mapping[str, int]:
+    tracker: LoadTracker = request.app.state.load
+    return tracker.get()
+
+
+LoadDep = Annotated[Mapping[str, int], Depends(get_load)]
+
+
+@router.post("/v1/matches", response_model=MatchResponse, summary="Rank centres for a situation")
+async def match(
+    directory: DirectoryDep,
+    load: LoadDep,
+    body: Annotated[MatchRequest, Body(openapi_examples=MATCH_EXAMPLES)],
+) -> Any:
+    """The eligible centres for this situation, best first, each with its score, distance and
+    reasons in French and English. No personal data is needed.
+
+    Les centres admissibles, du plus pertinent au moins pertinent, avec leurs raisons."""
+    place = locate(body.location)
+    outcome = directory.match_index.rank(situation(body, place), load=load)
+    return match_answer(place, outcome)
+
+
+@router.post(
+    "/v1/consultations",
+    status_code=201,
+    response_model=ConsultationOut,
+    summary="Submit a consultation request",
+    responses={409: {"description": "Same Idempotency-Key still in progress"}},
+)
+def submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    directory: DirectoryDep,
+    load: LoadDep,
+    caller: CallerDep,
+    body: Annotated[ConsultationIn, Body(openapi_examples=CONSULTATION_EXAMPLES)],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Any:
+    """Store the request with the person's consent and send it to one centre: the one chosen
+    (`centre_id`, which must be eligible) or the best-ranked. With no eligible centre the
+    request is kept as `unrouted` for staff. `Idempotency-Key` makes retries safe."""
+    if body.website:  # the honeypot: accept, store nothing
+        return JSONResponse(_decoy(), status_code=201)
+    scope = f"key:{caller.key_id}" if caller else f"ip:{request.client.host if request.client else '-'}"
+    replay = None
+    if idempotency_key is not None:
+        digest = idempotency.body_hash(body.model_dump_json().encode())
+        replay = idempotency.begin(request.app.state.engine, scope, idempotency_key, digest)
+        if replay is not None:
+            return JSONResponse(replay.body, status_code=replay.status)
+    try:
+        consultation = consultations.submit(session, settings, directory, load, body, caller)
+        answer = consultations.summary(session, consultation)
+        if idempotency_key is not None:
+            idempotency.finish(session, scope, idempotency_key, 201, answer)
+    except BaseException:
+        if idempotency_key is not None:
+            idempotency.abandon(request.app.state.engine, scope, idempotency_key)
+        raise
+    request.app.state.load.invalidate()
+    return JSONResponse(answer, status_code=201)
+
+
+def _decoy() -> dict[str, Any]:
+    from app.db import utcnow
+
+    return {"id": str(uuid.uuid4()), "status": "routed", "created_at": utcnow().isoformat(),
+            "referral": None}  # fmt: skip
+
+
+@router.get(
+    "/v1/consultations/{consultation_id}",
+    response_model=ConsultationOut,
+    summary="A consultation this partner submitted",
+)
+def get_consultation(
+    consultation_id: uuid.UUID, session: SessionDep, caller: PartnerOrAdminDep
+) -> Any:
+    """Status of a consultation: a partner sees only those it submitted."""
+    consultation = consultations.get_for(session, consultation_id, caller)
+    return consultations.summary(session, consultation)

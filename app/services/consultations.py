@@ -1,0 +1,149 @@
+"""Intake: a consultation, its first referral and the webhook, in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.crypto import encrypt_json
+from app.db import utcnow
+from app.errors import InvalidInput, NotFound
+from app.matching import MatchOutcome
+from app.models import Centre, Consultation, Referral
+from app.schemas.intake import ConsultationIn
+from app.services import referrals
+from app.services.directory_index import Directory
+from app.services.keys import Principal
+from app.services.matching import locate, situation
+from app.settings import Settings
+
+# How much of the original ranking is kept for re-routing and for staff to see.
+RANKING_DEPTH = 10
+
+
+def submit(
+    session: Session,
+    settings: Settings,
+    directory: Directory,
+    load: Mapping[str, int],
+    body: ConsultationIn,
+    principal: Principal | None,
+) -> Consultation:
+    """Store the request with its consent, rank the centres, and send it to the chosen or the
+    best-ranked one. With no eligible centre it is stored `unrouted`, for staff."""
+    place = locate(body.criteria.location)
+    wanted = situation(body.criteria, place, limit=RANKING_DEPTH)
+    outcome = directory.match_index.rank(wanted, load=load)
+    ranking = _ranking(outcome)
+    if body.centre_id is not None:
+        ranking = _chosen_first(directory, ranking, body.centre_id, wanted)
+    consultation = Consultation(
+        status="unrouted",
+        channel=principal.role if principal else "public",
+        partner_key_id=principal.key_id if principal and principal.role == "partner" else None,
+        region_code=place.region_code,
+        criteria=_criteria(body, place.to_dict()),
+        ranking=ranking,
+        policy_version=outcome.policy_version,
+        consent={**body.consent.model_dump(), "recorded_at": utcnow().isoformat(),
+                 "channel": principal.role if principal else "public"},
+        person_enc=encrypt_json(settings.secret_key, body.person.model_dump()),
+        message_enc=encrypt_json(settings.secret_key, body.message) if body.message else None,
+    )  # fmt: skip
+    session.add(consultation)
+    session.flush()
+    if ranking:
+        referrals.route_next(session, settings, consultation, _actor(principal))
+    session.flush()
+    return consultation
+
+
+def _ranking(outcome: MatchOutcome) -> list[dict[str, Any]]:
+    return [
+        {"centre_id": r.centre_id, "rank": r.rank, "score": r.score,
+         "reasons": [reason.to_dict() for reason in r.reasons]}
+        for r in outcome.results
+    ]  # fmt: skip
+
+
+def _chosen_first(
+    directory: Directory, ranking: list[dict[str, Any]], centre_id: uuid.UUID, wanted: Any
+) -> list[dict[str, Any]]:
+    """The person picked a centre from the list: it goes first, if it is eligible."""
+    key = str(centre_id)
+    chosen = [e for e in ranking if e["centre_id"] == key]
+    if not chosen:
+        if key not in directory.by_id:
+            raise InvalidInput(f"centre_id {centre_id} is not an active centre",
+                               errors=[{"loc": ["body", "centre_id"], "msg": "unknown centre"}])
+        reasons = directory.match_index.explain_ineligible(key, wanted)
+        if reasons:
+            raise InvalidInput(
+                "the chosen centre cannot take this request",
+                errors=[{"loc": ["body", "centre_id"], "msg": r.en, "code": r.code,
+                         "fr": r.fr} for r in reasons],
+            )
+        chosen = [_entry_for(directory, key, wanted)]
+    return chosen + [e for e in ranking if e["centre_id"] != key]
+
+
+def _entry_for(directory: Directory, key: str, wanted: Any) -> dict[str, Any]:
+    # Eligible but ranked below the kept depth: rank everyone to find its score and reasons.
+    outcome = directory.match_index.rank(replace(wanted, limit=len(directory.entries)))
+    result = next(r for r in outcome.results if r.centre_id == key)
+    return {"centre_id": key, "rank": None, "score": result.score,
+            "reasons": [r.to_dict() for r in result.reasons]}  # fmt: skip
+
+
+def _criteria(body: ConsultationIn, place: dict[str, Any]) -> dict[str, Any]:
+    criteria = body.criteria.model_dump(exclude={"location", "limit"})
+    criteria["location"] = {k: place[k] for k in ("label", "region_code", "lat", "lon")}
+    return criteria
+
+
+def _actor(principal: Principal | None) -> str:
+    return f"{principal.role}:{principal.key_id}" if principal else "public"
+
+
+def summary(session: Session, consultation: Consultation) -> dict[str, Any]:
+    """The answer of `POST /v1/consultations`: id, status and the current referral."""
+    referral = session.scalars(
+        select(Referral)
+        .where(Referral.consultation_id == consultation.id)
+        .order_by(Referral.attempt.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    ).first()
+    return {
+        "id": str(consultation.id),
+        "status": consultation.status,
+        "created_at": consultation.created_at.isoformat(),
+        "referral": referral_summary(session, referral) if referral else None,
+    }
+
+
+def referral_summary(session: Session, referral: Referral) -> dict[str, Any]:
+    centre = session.get(Centre, referral.centre_id)
+    return {
+        "id": str(referral.id), "state": referral.state, "attempt": referral.attempt,
+        "centre": {"id": str(referral.centre_id), "ref": centre.ref if centre else None,
+                   "name": centre.name if centre else None},
+        "rank": referral.rank, "score": referral.score, "reasons": referral.reasons,
+        "created_at": referral.created_at.isoformat(),
+        "expires_at": referral.expires_at.isoformat(),
+    }  # fmt: skip
+
+
+def get_for(session: Session, consultation_id: uuid.UUID, principal: Principal) -> Consultation:
+    """A partner sees only the consultations it submitted; staff see all."""
+    consultation = session.get(Consultation, consultation_id)
+    visible = consultation is not None and (
+        principal.role == "admin" or consultation.partner_key_id == principal.key_id
+    )
+    if not visible or consultation is None:
+        raise NotFound(f"no consultation {consultation_id}")
+    return consultation

@@ -1,0 +1,86 @@
+"""`Idempotency-Key`: the same key and body replay the first answer; another body is refused;
+a duplicate that arrives while the first is still being processed gets 409."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.db import session_scope, utcnow
+from app.errors import Conflict, InvalidInput
+from app.models import IdempotencyRecord
+
+KEEP = timedelta(hours=24)
+# An in-flight record older than this belongs to a request that died: it may be taken over.
+ABANDONED = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    status: int
+    body: dict[str, Any]
+
+
+def body_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def begin(engine: Engine, scope: str, key: str, request_hash: str) -> Replay | None:
+    """Claim the key in a transaction of its own, so a concurrent duplicate sees the claim.
+    Return the stored answer when this key was already answered for this body."""
+    if not 1 <= len(key) <= 200 or not key.isprintable():
+        raise InvalidInput("Idempotency-Key must be 1 to 200 printable characters")
+    try:
+        with session_scope(engine) as session:
+            return _claim(session, scope, key, request_hash)
+    except IntegrityError as exc:
+        raise Conflict("a request with this Idempotency-Key is already being processed") from exc
+
+
+def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay | None:
+    now = utcnow()
+    record = session.get(IdempotencyRecord, (scope, key))
+    if record is not None and record.expires_at <= now:
+        session.delete(record)
+        session.flush()
+        record = None
+    if record is None:
+        session.add(
+            IdempotencyRecord(
+                scope=scope, key=key, request_hash=request_hash, state="in_flight",
+                created_at=now, expires_at=now + KEEP,
+            )  # fmt: skip
+        )
+        session.flush()
+        return None
+    if record.request_hash != request_hash:
+        raise InvalidInput("this Idempotency-Key was already used with a different body")
+    if record.state == "done" and record.response_status is not None:
+        return Replay(record.response_status, record.response_body or {})
+    if now - record.created_at < ABANDONED:
+        raise Conflict("a request with this Idempotency-Key is already being processed")
+    record.created_at = now
+    session.add(record)
+    return None
+
+
+def finish(session: Session, scope: str, key: str, status: int, body: dict[str, Any]) -> None:
+    """Store the answer in the business transaction: it exists only if the work committed."""
+    record = session.get(IdempotencyRecord, (scope, key))
+    if record is not None:
+        record.state, record.response_status, record.response_body = "done", status, body
+        session.add(record)
+
+
+def abandon(engine: Engine, scope: str, key: str) -> None:
+    """Release the claim of a request that failed, so the client can retry."""
+    with session_scope(engine) as session:
+        record = session.get(IdempotencyRecord, (scope, key))
+        if record is not None and record.state == "in_flight":
+            session.delete(record)

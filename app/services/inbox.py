@@ -1,0 +1,77 @@
+"""A centre's inbox: its referrals with the person's details, read through the API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app import dispatcher
+from app.errors import NotFound
+from app.models import Centre, Consultation, Referral
+from app.schemas.intake import IntakeUpdate
+from app.services import audit, referrals
+from app.services.centres import mark_directory_changed
+from app.settings import Settings
+
+
+def list_referrals(
+    session: Session,
+    settings: Settings,
+    centre_id: uuid.UUID,
+    *,
+    state: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """This centre's referrals, newest first. Reading a pending referral delivers it, and
+    every read of personal data is logged."""
+    query = select(Referral).where(Referral.centre_id == centre_id)
+    if state:
+        query = query.where(Referral.state == state)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Referral.created_at.desc()).limit(limit).offset(offset)  # type: ignore[attr-defined]
+    ).all()
+    actor = f"centre:{centre_id}"
+    pulled = [r.id for r in rows if r.state == "pending"]
+    for referral in rows:
+        referrals.mark_delivered(session, referral, actor)
+    dispatcher.acknowledge_pull(session, pulled)
+    items = [_item(session, settings, r, actor) for r in rows]
+    session.flush()
+    return items, total
+
+
+def _item(session: Session, settings: Settings, referral: Referral, actor: str) -> dict[str, Any]:
+    consultation = session.get(Consultation, referral.consultation_id)
+    assert consultation is not None  # a referral always belongs to a consultation
+    audit.record(session, actor, "read_person", "consultation", consultation.id, "inbox")
+    return {
+        "id": str(referral.id), "consultation_id": str(consultation.id),
+        "state": referral.state, "attempt": referral.attempt,
+        "created_at": referral.created_at.isoformat(),
+        "expires_at": referral.expires_at.isoformat(),
+        "person": referrals.person_of(settings, consultation),
+        "message": referrals.message_of(settings, consultation),
+        "criteria": consultation.criteria,
+        "consent": consultation.consent,
+        "match": {"rank": referral.rank, "score": referral.score, "reasons": referral.reasons},
+    }  # fmt: skip
+
+
+def update_intake(session: Session, centre_id: uuid.UUID, data: IntakeUpdate) -> Centre:
+    """A centre pauses or reopens its intake, or changes its weekly capacity."""
+    centre = session.get(Centre, centre_id)
+    if centre is None:
+        raise NotFound("this key's centre no longer exists")
+    if data.intake_status is not None:
+        centre.intake_status = data.intake_status
+    if data.weekly_capacity is not None:
+        centre.weekly_capacity = data.weekly_capacity
+    session.add(centre)
+    mark_directory_changed(session)
+    session.flush()
+    return centre

@@ -1,0 +1,108 @@
+"""Glue between the directory, geography and the pure matching package."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.geo import Place, get_resolver
+from app.matching import CentreProfile, MatchIndex, MatchOutcome, Situation
+from app.models import Centre, Referral
+from app.schemas.intake import LocationQuery, MatchRequest
+
+OPEN_STATES = ("pending", "delivered")
+
+
+def profile_of(centre: Centre) -> CentreProfile:
+    """Flatten a loaded centre into what matching needs."""
+    return CentreProfile(
+        id=str(centre.id),
+        ref=centre.ref,
+        name=centre.name,
+        active=centre.active,
+        intake_open=centre.intake_status == "open",
+        regions_served=frozenset(centre.regions_served),
+        languages=frozenset(centre.languages),
+        modes=frozenset(centre.modes),
+        specialties=frozenset(centre.specialties),
+        client_groups=frozenset(centre.client_groups),
+        age_min=centre.age_min,
+        age_max=centre.age_max,
+        points=tuple((loc.lat, loc.lon) for loc in centre.locations),
+        weekly_capacity=centre.weekly_capacity,
+    )
+
+
+def build_index(centres: list[Centre]) -> MatchIndex:
+    return MatchIndex([profile_of(c) for c in centres])
+
+
+def locate(query: LocationQuery) -> Place:
+    """Resolve the person's location, or raise a 422 with candidates."""
+    return get_resolver().place(
+        postal_code=query.postal_code, municipality=query.municipality, lat=query.lat, lon=query.lon
+    )
+
+
+def situation(request: MatchRequest, place: Place, *, limit: int | None = None) -> Situation:
+    return Situation(
+        lat=place.lat,
+        lon=place.lon,
+        region_code=place.region_code,
+        client_groups=frozenset(request.client_groups),
+        needs=frozenset(request.needs),
+        need_text=request.need_text,
+        language=request.language,
+        modes=frozenset(request.modes),
+        age=request.age,
+        limit=limit or request.limit,
+    )
+
+
+def match_answer(place: Place, outcome: MatchOutcome) -> dict[str, Any]:
+    """The DESIGN §6 answer of `POST /v1/matches`."""
+    body = outcome.to_dict()
+    body.pop("total_centres", None)
+    body["location"] = {
+        "label": place.label, "region_code": place.region_code, "lat": place.lat, "lon": place.lon
+    }  # fmt: skip
+    return body
+
+
+class LoadTracker:
+    """Open referrals per centre, read at most every `ttl` seconds (not per request)."""
+
+    def __init__(self, engine: Engine, ttl: float = 2.0) -> None:
+        self._engine = engine
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+        self._read_at = -1e9
+
+    def invalidate(self) -> None:
+        self._read_at = -1e9
+
+    def get(self) -> Mapping[str, int]:
+        if time.monotonic() - self._read_at <= self._ttl:
+            return self._counts
+        with self._lock:
+            if time.monotonic() - self._read_at > self._ttl:
+                with Session(self._engine) as session:
+                    self._counts = open_referrals(session)
+                self._read_at = time.monotonic()
+        return self._counts
+
+
+def open_referrals(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(Referral.centre_id, func.count())
+        .where(Referral.state.in_(OPEN_STATES))  # type: ignore[attr-defined]
+        .group_by(Referral.centre_id)
+    ).all()
+    return {str(centre_id): int(n) for centre_id, n in rows}

@@ -1,0 +1,116 @@
+"""Staff work on requests: the unrouted queue, routing by hand, explanations, cancellation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import Centre, Consultation, Referral, ReferralEvent
+from app.services import audit, referrals
+from app.settings import Settings
+
+
+def list_consultations(
+    session: Session, *, status: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Consultations, oldest first (the staff queue is `status=unrouted`), without personal data."""
+    query = select(Consultation)
+    if status:
+        query = query.where(Consultation.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Consultation.created_at).limit(limit).offset(offset)  # type: ignore[arg-type]
+    ).all()
+    return [_brief(c) for c in rows], total
+
+
+def _brief(c: Consultation) -> dict[str, Any]:
+    return {
+        "id": str(c.id), "status": c.status, "channel": c.channel, "region_code": c.region_code,
+        "created_at": c.created_at.isoformat(), "criteria": c.criteria,
+        "policy_version": c.policy_version,
+    }  # fmt: skip
+
+
+def detail(
+    session: Session, settings: Settings, consultation_id: uuid.UUID, actor: str
+) -> dict[str, Any]:
+    """Everything about one request: person (logged read), consent, ranking and why, and every
+    referral with its history. This is the answer to a Law 25 request for explanation."""
+    consultation = _get(session, consultation_id)
+    audit.record(session, actor, "read_person", "consultation", consultation.id, "staff detail")
+    rows = session.scalars(
+        select(Referral).where(Referral.consultation_id == consultation.id).order_by(Referral.attempt)  # type: ignore[arg-type]
+    ).all()
+    return {
+        **_brief(consultation),
+        "person": referrals.person_of(settings, consultation),
+        "message": referrals.message_of(settings, consultation),
+        "consent": consultation.consent,
+        "ranking": consultation.ranking,
+        "anonymized_at": consultation.anonymized_at.isoformat() if consultation.anonymized_at else None,
+        "referrals": [_referral(session, r) for r in rows],
+    }
+
+
+def _referral(session: Session, referral: Referral) -> dict[str, Any]:
+    history = session.scalars(
+        select(ReferralEvent).where(ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.at)  # type: ignore[arg-type]
+    ).all()
+    centre = session.get(Centre, referral.centre_id)
+    return {
+        "id": str(referral.id), "attempt": referral.attempt, "state": referral.state,
+        "centre": {"id": str(referral.centre_id), "ref": centre.ref if centre else None},
+        "rank": referral.rank, "score": referral.score, "reasons": referral.reasons,
+        "decline_reason": referral.decline_reason, "decline_note": referral.decline_note,
+        "history": [
+            {"at": h.at.isoformat(), "from": h.from_state, "to": h.to_state, "actor": h.actor,
+             "reason": h.reason, "note": h.note}
+            for h in history
+        ],
+    }  # fmt: skip
+
+
+def route_by_hand(
+    session: Session, settings: Settings, consultation_id: uuid.UUID, centre_id: uuid.UUID, actor: str
+) -> Referral:
+    """Staff send a request to a centre of their choice (no eligibility check: staff decide)."""
+    consultation = _get(session, consultation_id)
+    if consultation.status in ("accepted", "cancelled"):
+        raise Conflict(f"this consultation is {consultation.status}")
+    open_refs = session.scalar(
+        select(func.count()).where(
+            Referral.consultation_id == consultation.id,
+            Referral.state.in_(referrals.OPEN),  # type: ignore[attr-defined]
+        )
+    )
+    if open_refs:
+        raise Conflict("this consultation already has an open referral; cancel it first")
+    centre = session.get(Centre, centre_id)
+    if centre is None or not centre.active:
+        raise InvalidInput(f"centre {centre_id} is not an active centre",
+                           errors=[{"loc": ["body", "centre_id"], "msg": "unknown centre"}])  # fmt: skip
+    entry = {"rank": None, "score": None,
+             "reasons": [{"code": "staff_routed", "fr": "Acheminé par l'équipe",
+                          "en": "Routed by staff"}]}  # fmt: skip
+    referral = referrals.open_referral(session, settings, consultation, centre, entry, actor)
+    session.flush()
+    return referral
+
+
+def cancel_referral(session: Session, referral_id: uuid.UUID, actor: str, note: str | None) -> Referral:
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound(f"no referral {referral_id}")
+    return referrals.cancel(session, referral, actor, note)
+
+
+def _get(session: Session, consultation_id: uuid.UUID) -> Consultation:
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound(f"no consultation {consultation_id}")
+    return consultation
