@@ -1,6 +1,7 @@
 """Soft criteria: each component moves the ranking the right way; the order is deterministic."""
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -247,6 +248,32 @@ def test_centre_without_location_ranks_after_located_ones(make_centre, make_situ
     assert refs(outcome) == ["z-far", "a-nowhere"]
     assert outcome.results[1].distance_km is None
     assert "nearby" not in {r.code for r in outcome.results[1].reasons}
+
+
+def test_policy_is_injectable_and_its_version_is_reported(make_centre, make_situation):
+    distance_only = replace(
+        POLICY,
+        version="distance-only",
+        specialty_weight=0.0,
+        client_group_weight=0.0,
+        mode_weight=0.0,
+        load_weight=0.0,
+    )
+    profiles = [
+        make_centre("far-fit", points=(LA_TUQUE,), specialties={"career_change"}),
+        make_centre("near", specialties={"job_search"}),
+    ]
+    s = make_situation(needs={"career_change"})
+    assert refs(MatchIndex(profiles).rank(s)) == ["far-fit", "near"]
+    outcome = MatchIndex(profiles, policy=distance_only).rank(s)
+    assert refs(outcome) == ["near", "far-fit"] and outcome.policy_version == "distance-only"
+
+
+def test_index_keeps_the_profiles_as_given():
+    profiles = synthetic_profiles(50, seed=8)
+    index = MatchIndex(iter(profiles))
+    assert index.profiles == tuple(profiles) and len(index) == 50
+    assert profiles[3].id in index and index.profile(profiles[3].id) == profiles[3]
 
 
 def test_empty_index_ranks_nothing(make_situation):
