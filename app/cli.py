@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -208,9 +207,9 @@ def _purge(args: argparse.Namespace) -> int:
 
 
 def _demo_inbox(args: argparse.Namespace) -> int:
-    from app.dispatcher.demo_inbox import DEMO_SECRET, serve_demo_inbox
+    from app.dispatcher.demo_inbox import serve_demo_inbox
 
-    serve_demo_inbox(args.host, args.port, args.secret or DEMO_SECRET)
+    serve_demo_inbox(args.host, args.port, args.secret)
     return 0
 
 

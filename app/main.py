@@ -11,9 +11,9 @@ from sqlalchemy.engine import Engine
 
 from app import __version__, problems
 from app.db import make_engine
+from app.dispatcher import start_embedded
 from app.middleware import BodyLimit
 from app.problems import PROBLEM_SCHEMA
-from app.dispatcher import start_embedded
 from app.routers import admin, directory, geo, health, inbox, intake, staff
 from app.services.directory_index import DirectoryIndex
 from app.services.matching import LoadTracker

@@ -39,7 +39,7 @@ def _centre_fk() -> Any:
 class CentreRegion(SQLModel, table=True):
     __tablename__ = "centre_region"
 
-    centre_id: uuid.UUID = Field(sa_column=_centre_fk())
+    centre_id: uuid.UUID | None = Field(default=None, sa_column=_centre_fk())
     region_code: str = Field(foreign_key="region.code", primary_key=True, max_length=2)
     centre: "Centre" = Relationship(back_populates="region_links")
 
@@ -47,7 +47,7 @@ class CentreRegion(SQLModel, table=True):
 class CentreSpecialty(SQLModel, table=True):
     __tablename__ = "centre_specialty"
 
-    centre_id: uuid.UUID = Field(sa_column=_centre_fk())
+    centre_id: uuid.UUID | None = Field(default=None, sa_column=_centre_fk())
     specialty_code: str = Field(foreign_key="specialty.code", primary_key=True, max_length=40)
     centre: "Centre" = Relationship(back_populates="specialty_links")
 
@@ -55,10 +55,8 @@ class CentreSpecialty(SQLModel, table=True):
 class CentreClientGroup(SQLModel, table=True):
     __tablename__ = "centre_client_group"
 
-    centre_id: uuid.UUID = Field(sa_column=_centre_fk())
-    client_group_code: str = Field(
-        foreign_key="client_group.code", primary_key=True, max_length=40
-    )
+    centre_id: uuid.UUID | None = Field(default=None, sa_column=_centre_fk())
+    client_group_code: str = Field(foreign_key="client_group.code", primary_key=True, max_length=40)
     centre: "Centre" = Relationship(back_populates="client_group_links")
 
 
@@ -116,8 +114,9 @@ class Location(SQLModel, table=True):
     """A service point (HSDS `location`): where a person can meet the centre."""
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    centre_id: uuid.UUID = Field(
-        sa_column=Column(ForeignKey("centre.id", ondelete="CASCADE"), nullable=False, index=True)
+    centre_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("centre.id", ondelete="CASCADE"), nullable=False, index=True),
     )
     position: int = Field(default=0)
     address: str | None = Field(default=None, max_length=300)
@@ -136,8 +135,9 @@ class InboxEndpoint(SQLModel, table=True):
     __tablename__ = "inbox_endpoint"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    centre_id: uuid.UUID = Field(
-        sa_column=Column(ForeignKey("centre.id", ondelete="CASCADE"), nullable=False, unique=True)
+    centre_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("centre.id", ondelete="CASCADE"), nullable=False, unique=True),
     )
     url: str = Field(max_length=2000)
     secret: str = Field(max_length=200)

@@ -26,7 +26,8 @@ router = APIRouter(tags=["matching and intake"])
 
 
 def optional_caller(
-    session: SessionDep, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+    session: SessionDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal | None:
     """The public needs no key; a partner may present one (a bad key is still refused)."""
     return authenticate(session, authorization) if authorization else None
@@ -80,7 +81,9 @@ def submit(
     request is kept as `unrouted` for staff. `Idempotency-Key` makes retries safe."""
     if body.website:  # the honeypot: accept, store nothing
         return JSONResponse(_decoy(), status_code=201)
-    scope = f"key:{caller.key_id}" if caller else f"ip:{request.client.host if request.client else '-'}"
+    scope = (
+        f"key:{caller.key_id}" if caller else f"ip:{request.client.host if request.client else '-'}"
+    )
     replay = None
     if idempotency_key is not None:
         digest = idempotency.body_hash(body.model_dump_json().encode())

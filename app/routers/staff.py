@@ -58,7 +58,9 @@ def route(
     body: RouteIn,
 ) -> dict[str, Any]:
     """Send a request to the centre staff chose."""
-    referral = staff.route_by_hand(session, settings, consultation_id, body.centre_id, actor_of(caller))
+    referral = staff.route_by_hand(
+        session, settings, consultation_id, body.centre_id, actor_of(caller)
+    )
     return referral_summary(session, referral)
 
 

@@ -197,7 +197,9 @@ class ConsultationOut(BaseModel):
 
 
 class DeclineIn(Strict):
-    reason: Literal["no_capacity", "out_of_area", "not_eligible", "unreachable", "duplicate", "other"]
+    reason: Literal[
+        "no_capacity", "out_of_area", "not_eligible", "unreachable", "duplicate", "other"
+    ]
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 

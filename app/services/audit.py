@@ -29,7 +29,10 @@ def record(
     """Add one entry to the caller's transaction: the read and its trace commit together."""
     session.add(
         AuditEntry(
-            actor=actor, action=action, subject_type=subject_type, subject_id=subject_id,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
             detail=detail,
         )  # fmt: skip
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
@@ -59,7 +59,7 @@ def mark_directory_changed(session: Session) -> None:
 
 def get_centre(session: Session, centre_id: uuid.UUID) -> Centre:
     centre = session.scalars(
-        select(Centre).where(Centre.id == centre_id).options(*CENTRE_LOADS)  # type: ignore[arg-type]
+        select(Centre).where(col(Centre.id) == centre_id).options(*CENTRE_LOADS)
     ).one_or_none()
     if centre is None:
         raise NotFound(f"no centre with id {centre_id}")
@@ -68,7 +68,7 @@ def get_centre(session: Session, centre_id: uuid.UUID) -> Centre:
 
 def get_centre_by_ref(session: Session, ref: str) -> Centre | None:
     return session.scalars(
-        select(Centre).where(Centre.ref == ref).options(*CENTRE_LOADS)  # type: ignore[arg-type]
+        select(Centre).where(col(Centre.ref) == ref).options(*CENTRE_LOADS)
     ).one_or_none()
 
 
@@ -77,10 +77,10 @@ def list_centres(
 ) -> tuple[list[Centre], int]:
     query = select(Centre)
     if not include_inactive:
-        query = query.where(Centre.active.is_(True))  # type: ignore[attr-defined]
+        query = query.where(col(Centre.active).is_(True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.options(*CENTRE_LOADS).order_by(Centre.ref).limit(limit).offset(offset)  # type: ignore[arg-type]
+        query.options(*CENTRE_LOADS).order_by(col(Centre.ref)).limit(limit).offset(offset)
     ).all()
     return list(rows), total
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.crypto import encrypt_json
 from app.db import utcnow
@@ -79,14 +79,18 @@ def _chosen_first(
     chosen = [e for e in ranking if e["centre_id"] == key]
     if not chosen:
         if key not in directory.by_id:
-            raise InvalidInput(f"centre_id {centre_id} is not an active centre",
-                               errors=[{"loc": ["body", "centre_id"], "msg": "unknown centre"}])
+            raise InvalidInput(
+                f"centre_id {centre_id} is not an active centre",
+                errors=[{"loc": ["body", "centre_id"], "msg": "unknown centre"}],
+            )
         reasons = directory.match_index.explain_ineligible(key, wanted)
         if reasons:
             raise InvalidInput(
                 "the chosen centre cannot take this request",
-                errors=[{"loc": ["body", "centre_id"], "msg": r.en, "code": r.code,
-                         "fr": r.fr} for r in reasons],
+                errors=[
+                    {"loc": ["body", "centre_id"], "msg": r.en, "code": r.code, "fr": r.fr}
+                    for r in reasons
+                ],
             )
         chosen = [_entry_for(directory, key, wanted)]
     return chosen + [e for e in ranking if e["centre_id"] != key]
@@ -114,8 +118,8 @@ def summary(session: Session, consultation: Consultation) -> dict[str, Any]:
     """The answer of `POST /v1/consultations`: id, status and the current referral."""
     referral = session.scalars(
         select(Referral)
-        .where(Referral.consultation_id == consultation.id)
-        .order_by(Referral.attempt.desc())  # type: ignore[attr-defined]
+        .where(col(Referral.consultation_id) == consultation.id)
+        .order_by(col(Referral.attempt).desc())
         .limit(1)
     ).first()
     return {

@@ -18,7 +18,7 @@ from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.matching import MatchIndex
 from app.models import Centre, DirectoryState
@@ -159,7 +159,7 @@ class DirectoryIndex:
             if snap is None or self._stale or version != snap.version:
                 self._stale = False
                 centres = session.scalars(
-                    select(Centre).where(Centre.active.is_(True)).options(*CENTRE_LOADS)  # type: ignore[attr-defined,arg-type]
+                    select(Centre).where(col(Centre.active).is_(True)).options(*CENTRE_LOADS)
                 ).all()
                 snap = Directory(version, list(centres))
                 self._snapshot = snap

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.paths import project_root
 
+
 def alembic_config() -> Config:
     root = project_root()
     config = Config(str(root / "alembic.ini"))

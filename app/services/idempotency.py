@@ -53,8 +53,12 @@ def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay 
     if record is None:
         session.add(
             IdempotencyRecord(
-                scope=scope, key=key, request_hash=request_hash, state="in_flight",
-                created_at=now, expires_at=now + KEEP,
+                scope=scope,
+                key=key,
+                request_hash=request_hash,
+                state="in_flight",
+                created_at=now,
+                expires_at=now + KEEP,
             )  # fmt: skip
         )
         session.flush()

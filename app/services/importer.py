@@ -137,9 +137,9 @@ def import_records(
     created = updated = 0
     for data, locations in placed:
         existing = get_centre_by_ref(session, data.ref)
-        centre = existing or Centre(ref=data.ref, name=data.name)
-        apply_fields(centre, data, locations)
-        session.add(centre)
+        row = existing or Centre(ref=data.ref, name=data.name)
+        apply_fields(row, data, locations)
+        session.add(row)
         created, updated = (created, updated + 1) if existing else (created + 1, updated)
     mark_directory_changed(session)
     session.flush()

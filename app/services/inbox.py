@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import dispatcher
 from app.errors import NotFound
@@ -28,12 +28,12 @@ def list_referrals(
 ) -> tuple[list[dict[str, Any]], int]:
     """This centre's referrals, newest first. Reading a pending referral delivers it, and
     every read of personal data is logged."""
-    query = select(Referral).where(Referral.centre_id == centre_id)
+    query = select(Referral).where(col(Referral.centre_id) == centre_id)
     if state:
-        query = query.where(Referral.state == state)
+        query = query.where(col(Referral.state) == state)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.order_by(Referral.created_at.desc()).limit(limit).offset(offset)  # type: ignore[attr-defined]
+        query.order_by(col(Referral.created_at).desc()).limit(limit).offset(offset)
     ).all()
     actor = f"centre:{centre_id}"
     pulled = [r.id for r in rows if r.state == "pending"]

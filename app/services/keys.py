@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound, Unauthorized
@@ -43,7 +43,7 @@ def create_key(
     if role == "centre":
         if not centre_ref:
             raise InvalidInput("a centre key needs the centre's ref")
-        centre = session.scalars(select(Centre).where(Centre.ref == centre_ref)).one_or_none()
+        centre = session.scalars(select(Centre).where(col(Centre.ref) == centre_ref)).one_or_none()
         if centre is None:
             raise NotFound(f"no centre with ref {centre_ref!r}")
         centre_id = centre.id
@@ -68,14 +68,14 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX) or len(token) > 200:
         raise Unauthorized("malformed Authorization header; expected: Bearer <key>")
     digest = hash_key(token)
-    row = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).one_or_none()
+    row = session.scalars(select(ApiKey).where(col(ApiKey.key_hash) == digest)).one_or_none()
     if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at:
         raise Unauthorized("unknown or revoked API key")
     return Principal(key_id=row.id, role=row.role, centre_id=row.centre_id)
 
 
 def list_keys(session: Session) -> list[ApiKey]:
-    return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at)).all())
+    return list(session.scalars(select(ApiKey).order_by(col(ApiKey.created_at))).all())
 
 
 def revoke_key(session: Session, key_id: uuid.UUID) -> ApiKey:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.geo import Place, get_resolver
 from app.matching import CentreProfile, MatchIndex, MatchOutcome, Situation
@@ -101,8 +101,8 @@ class LoadTracker:
 
 def open_referrals(session: Session) -> dict[str, int]:
     rows = session.execute(
-        select(Referral.centre_id, func.count())
-        .where(Referral.state.in_(OPEN_STATES))  # type: ignore[attr-defined]
-        .group_by(Referral.centre_id)
+        select(col(Referral.centre_id), func.count())
+        .where(col(Referral.state).in_(OPEN_STATES))
+        .group_by(col(Referral.centre_id))
     ).all()
     return {str(centre_id): int(n) for centre_id, n in rows}

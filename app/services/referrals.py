@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import dispatcher
 from app.crypto import decrypt_json
@@ -34,8 +34,13 @@ def transition(
     """Move a referral to a new state and record the move in its history."""
     session.add(
         ReferralEvent(
-            referral_id=referral.id, from_state=referral.state if referral.id else None,
-            to_state=to_state, actor=actor, reason=reason, note=note, at=at or utcnow(),
+            referral_id=referral.id,
+            from_state=referral.state if referral.id else None,
+            to_state=to_state,
+            actor=actor,
+            reason=reason,
+            note=note,
+            at=at or utcnow(),
         )  # fmt: skip
     )
     referral.state = to_state
@@ -109,8 +114,8 @@ def _referrals_of(session: Session, consultation_id: uuid.UUID) -> list[Referral
     return list(
         session.scalars(
             select(Referral)
-            .where(Referral.consultation_id == consultation_id)
-            .order_by(Referral.attempt)  # type: ignore[arg-type]
+            .where(col(Referral.consultation_id) == consultation_id)
+            .order_by(col(Referral.attempt))
         ).all()
     )
 
@@ -132,7 +137,7 @@ def route_next(
     return _unroute(session, consultation)
 
 
-def _unroute(session: Session, consultation: Consultation) -> None:
+def _unroute(session: Session, consultation: Consultation) -> Referral | None:
     consultation.status = "unrouted"
     session.add(consultation)
     return None
@@ -188,8 +193,8 @@ def expire_due(session: Session, settings: Settings, now: datetime, *, limit: in
     """Expire referrals that went unanswered past their delay, and move each request on."""
     query = (
         select(Referral)
-        .where(Referral.state.in_(OPEN), Referral.expires_at <= now)  # type: ignore[attr-defined]
-        .order_by(Referral.expires_at)  # type: ignore[arg-type]
+        .where(col(Referral.state).in_(OPEN), col(Referral.expires_at) <= now)
+        .order_by(col(Referral.expires_at))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Centre, Consultation, Referral, ReferralEvent
@@ -20,10 +20,10 @@ def list_consultations(
     """Consultations, oldest first (the staff queue is `status=unrouted`), without personal data."""
     query = select(Consultation)
     if status:
-        query = query.where(Consultation.status == status)
+        query = query.where(col(Consultation.status) == status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.order_by(Consultation.created_at).limit(limit).offset(offset)  # type: ignore[arg-type]
+        query.order_by(col(Consultation.created_at)).limit(limit).offset(offset)
     ).all()
     return [_brief(c) for c in rows], total
 
@@ -44,7 +44,9 @@ def detail(
     consultation = _get(session, consultation_id)
     audit.record(session, actor, "read_person", "consultation", consultation.id, "staff detail")
     rows = session.scalars(
-        select(Referral).where(Referral.consultation_id == consultation.id).order_by(Referral.attempt)  # type: ignore[arg-type]
+        select(Referral)
+        .where(col(Referral.consultation_id) == consultation.id)
+        .order_by(col(Referral.attempt))
     ).all()
     return {
         **_brief(consultation),
@@ -52,14 +54,18 @@ def detail(
         "message": referrals.message_of(settings, consultation),
         "consent": consultation.consent,
         "ranking": consultation.ranking,
-        "anonymized_at": consultation.anonymized_at.isoformat() if consultation.anonymized_at else None,
+        "anonymized_at": consultation.anonymized_at.isoformat()
+        if consultation.anonymized_at
+        else None,
         "referrals": [_referral(session, r) for r in rows],
     }
 
 
 def _referral(session: Session, referral: Referral) -> dict[str, Any]:
     history = session.scalars(
-        select(ReferralEvent).where(ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.at)  # type: ignore[arg-type]
+        select(ReferralEvent)
+        .where(col(ReferralEvent.referral_id) == referral.id)
+        .order_by(col(ReferralEvent.at))
     ).all()
     centre = session.get(Centre, referral.centre_id)
     return {
@@ -76,24 +82,32 @@ def _referral(session: Session, referral: Referral) -> dict[str, Any]:
 
 
 def route_by_hand(
-    session: Session, settings: Settings, consultation_id: uuid.UUID, centre_id: uuid.UUID, actor: str
+    session: Session,
+    settings: Settings,
+    consultation_id: uuid.UUID,
+    centre_id: uuid.UUID,
+    actor: str,
 ) -> Referral:
     """Staff send a request to a centre of their choice (no eligibility check: staff decide)."""
     consultation = _get(session, consultation_id)
     if consultation.status in ("accepted", "cancelled"):
         raise Conflict(f"this consultation is {consultation.status}")
     open_refs = session.scalar(
-        select(func.count()).where(
-            Referral.consultation_id == consultation.id,
-            Referral.state.in_(referrals.OPEN),  # type: ignore[attr-defined]
+        select(func.count())
+        .select_from(Referral)
+        .where(
+            col(Referral.consultation_id) == consultation.id,
+            col(Referral.state).in_(referrals.OPEN),
         )
     )
     if open_refs:
         raise Conflict("this consultation already has an open referral; cancel it first")
     centre = session.get(Centre, centre_id)
     if centre is None or not centre.active:
-        raise InvalidInput(f"centre {centre_id} is not an active centre",
-                           errors=[{"loc": ["body", "centre_id"], "msg": "unknown centre"}])  # fmt: skip
+        raise InvalidInput(
+            f"centre {centre_id} is not an active centre",
+            errors=[{"loc": ["body", "centre_id"], "msg": "unknown centre"}],
+        )
     entry = {"rank": None, "score": None,
              "reasons": [{"code": "staff_routed", "fr": "Acheminé par l'équipe",
                           "en": "Routed by staff"}]}  # fmt: skip
@@ -102,7 +116,9 @@ def route_by_hand(
     return referral
 
 
-def cancel_referral(session: Session, referral_id: uuid.UUID, actor: str, note: str | None) -> Referral:
+def cancel_referral(
+    session: Session, referral_id: uuid.UUID, actor: str, note: str | None
+) -> Referral:
     referral = session.get(Referral, referral_id)
     if referral is None:
         raise NotFound(f"no referral {referral_id}")

@@ -28,7 +28,9 @@ def three_centres() -> dict[str, Any]:
     return {
         "centres": [
             centre_record("tr-a", locations=[{**TR}], weekly_capacity=30),
-            centre_record("tr-b", locations=[{**TR, "lat": 46.36}], specialties=["self_employment"]),
+            centre_record(
+                "tr-b", locations=[{**TR, "lat": 46.36}], specialties=["self_employment"]
+            ),
             centre_record("tr-c", locations=[{**TR, "lat": 46.40}], client_groups=["general"]),
             centre_record("tr-paused", locations=[{**TR}], intake_status="paused"),
         ]
@@ -63,7 +65,9 @@ def test_match_ranks_with_reasons(seeded: TestClient) -> None:
     assert body["location"]["region_code"] == "04" and body["policy_version"]
     refs = [r["centre"]["ref"] for r in body["results"]]
     assert refs[0] == "tr-b" and "tr-paused" not in refs
-    assert all(r["reasons"] and {"code", "fr", "en"} <= set(r["reasons"][0]) for r in body["results"])
+    assert all(
+        r["reasons"] and {"code", "fr", "en"} <= set(r["reasons"][0]) for r in body["results"]
+    )
 
 
 def test_match_bad_inputs(seeded: TestClient) -> None:
@@ -225,10 +229,12 @@ def test_centre_pauses_intake(seeded: TestClient, engine: Engine) -> None:
     headers = centre_headers(engine, "tr-a")
     answer = seeded.patch("/v1/inbox/centre", json={"intake_status": "paused"}, headers=headers)
     assert answer.status_code == 200 and answer.json()["intake_status"] == "paused"
-    refs = [r["centre"]["ref"] for r in seeded.post(
-        "/v1/matches", json={"location": {"municipality": "Trois-Rivières"}}).json()["results"]]  # fmt: skip
+    matched = seeded.post("/v1/matches", json={"location": {"municipality": "Trois-Rivières"}})
+    refs = [r["centre"]["ref"] for r in matched.json()["results"]]
     assert "tr-a" not in refs
-    assert seeded.patch("/v1/inbox/centre", json={"active": True}, headers=headers).status_code == 422
+    assert (
+        seeded.patch("/v1/inbox/centre", json={"active": True}, headers=headers).status_code == 422
+    )
 
 
 def test_partner_sees_only_its_consultations(seeded: TestClient, engine: Engine) -> None:
