@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("purge", help="anonymise data past the retention period").set_defaults(
         handler=_purge
     )
+    sub.add_parser(
+        "rotate-keys", help="re-encrypt personal data with the newest TTX_SECRET_KEY"
+    ).set_defaults(handler=_rotate_keys)
     inbox = sub.add_parser("demo-inbox", help="a local webhook receiver that prints referrals")
     inbox.add_argument("--host", default="127.0.0.1")
     inbox.add_argument("--port", type=int, default=8765)
@@ -202,7 +205,21 @@ def _keys_revoke(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    print("nothing to purge: no personal data is stored yet", file=sys.stderr)
+    from app.services import privacy
+
+    settings = get_settings()
+    with _session() as session:
+        count = privacy.purge(session, settings)
+    print(f"anonymised {count} requests older than {settings.retention_days} days")
+    return 0
+
+
+def _rotate_keys(args: argparse.Namespace) -> int:
+    from app.services import privacy
+
+    with _session() as session:
+        count = privacy.rotate_keys(session, get_settings())
+    print(f"re-encrypted {count} requests with the newest key")
     return 0
 
 

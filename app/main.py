@@ -14,7 +14,8 @@ from app.db import make_engine
 from app.dispatcher import start_embedded
 from app.middleware import BodyLimit
 from app.problems import PROBLEM_SCHEMA
-from app.routers import admin, directory, geo, health, inbox, intake, staff
+from app.ratelimit import RateLimiter
+from app.routers import admin, directory, geo, health, inbox, intake, privacy, staff
 from app.services.directory_index import DirectoryIndex
 from app.services.matching import LoadTracker
 from app.services.sweeper import Sweeper, install_hooks
@@ -64,13 +65,14 @@ def create_app(
     app.state.engine = engine
     app.state.directory = DirectoryIndex(engine, settings.directory_refresh_seconds)
     app.state.load = LoadTracker(engine)
+    app.state.limiter = RateLimiter(settings)
     problems.install(app)
     app.add_middleware(
         BodyLimit,
         default=settings.max_body_bytes,
         overrides={"/v1/admin/centres/import": settings.max_import_bytes},
     )
-    for module in (health, directory, geo, intake, inbox, admin, staff):
+    for module in (health, directory, geo, intake, inbox, admin, staff, privacy):
         app.include_router(module.router)
     return app
 

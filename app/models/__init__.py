@@ -16,6 +16,7 @@ from app.models.directory import (
 from app.models.intake import (
     AuditEntry,
     Consultation,
+    ContactDigest,
     IdempotencyRecord,
     Referral,
     ReferralEvent,
@@ -25,6 +26,7 @@ from app.models.outbox import DeliveryAttempt, OutboxEvent
 __all__ = [
     "AuditEntry",
     "Consultation",
+    "ContactDigest",
     "IdempotencyRecord",
     "Referral",
     "ReferralEvent",

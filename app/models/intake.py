@@ -34,6 +34,20 @@ class Consultation(SQLModel, table=True):
     anonymized_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class ContactDigest(SQLModel, table=True):
+    """A keyed hash of a person's normalised email or phone: finds their requests for export
+    or erasure without decrypting every row, and reveals nothing without the key."""
+
+    __tablename__ = "contact_digest"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    consultation_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+
+
 class Referral(SQLModel, table=True):
     """One consultation sent to one centre (acheminement)."""
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep
+from app.ratelimit import RateLimiter
 from app.schemas.intake import (
     CONSULTATION_EXAMPLES,
     MATCH_EXAMPLES,
@@ -34,6 +35,19 @@ def optional_caller(
 
 
 CallerDep = Annotated[Principal | None, Depends(optional_caller)]
+
+
+def rate_limited(request: Request, caller: CallerDep) -> Principal | None:
+    """Partners are counted per key, everyone else per client address."""
+    limiter: RateLimiter = request.app.state.limiter
+    if caller is not None:
+        limiter.check(limiter.partner, "key", str(caller.key_id))
+    else:
+        limiter.check(limiter.public, "ip", request.client.host if request.client else "-")
+    return caller
+
+
+LimitedCallerDep = Annotated[Principal | None, Depends(rate_limited)]
 
 
 def get_load(request: Request) -> Mapping[str, int]:
@@ -72,7 +86,7 @@ def submit(
     settings: SettingsDep,
     directory: DirectoryDep,
     load: LoadDep,
-    caller: CallerDep,
+    caller: LimitedCallerDep,
     body: Annotated[ConsultationIn, Body(openapi_examples=CONSULTATION_EXAMPLES)],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Any:

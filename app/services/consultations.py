@@ -20,6 +20,7 @@ from app.services import referrals
 from app.services.directory_index import Directory
 from app.services.keys import Principal
 from app.services.matching import locate, situation
+from app.services.privacy import remember_contacts
 from app.settings import Settings
 
 # How much of the original ranking is kept for re-routing and for staff to see.
@@ -57,6 +58,7 @@ def submit(
     )  # fmt: skip
     session.add(consultation)
     session.flush()
+    remember_contacts(session, settings, consultation, body.person.email, body.person.phone)
     if ranking:
         referrals.route_next(session, settings, consultation, _actor(principal))
     session.flush()

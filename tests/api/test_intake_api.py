@@ -3,6 +3,7 @@ lifecycle in the centre inbox, and the staff queue."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -214,7 +215,7 @@ def test_declines_move_on_then_unrouted(
 def test_unanswered_referral_expires_and_moves_on(seeded: TestClient, engine: Engine) -> None:
     first = seeded.post("/v1/consultations", json=request_body()).json()["referral"]
     with Session(engine) as s:
-        row = s.get(Referral, __import__("uuid").UUID(first["id"]))
+        row = s.get(Referral, uuid.UUID(first["id"]))
         assert row is not None
         row.expires_at = utcnow() - timedelta(minutes=1)
         s.add(row)
