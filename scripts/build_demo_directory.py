@@ -1,9 +1,11 @@
 """Write data/demo_centres.json: about 100 fictitious centres for `ttx seed-demo`.
 
-The centres are invented; their municipalities and coordinates are real, taken from
+The centres are invented; their municipalities are real, taken from
 ../shared/reference/qc_municipalites.csv (© Gouvernement du Québec, CC BY 4.0; GeoNames,
-CC BY 4.0). Phone numbers use the reserved 555-01xx range, e-mails and websites use
-example.org, and postal codes only borrow the real FSA of the town hall.
+CC BY 4.0). A town's first centre sits at the town's own point; its other centres sit near
+distinct urban postal areas of the town (qc_rta_fsa.csv, qc_mrc.geojson), so that distances
+and maps mean something in large cities. Phone numbers use the reserved 555-01xx range,
+e-mails and websites use example.org, and postal codes only borrow a real FSA.
 
 The output is deterministic: one seeded generator, plans kept in tuples, no clock.
 Usage: python scripts/build_demo_directory.py [--reference DIR] [--output FILE]
@@ -14,11 +16,16 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import random
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
+
+from shapely.geometry import Point, shape
+from shapely.prepared import PreparedGeometry, prep
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a plain script from the Makefile
@@ -139,6 +146,102 @@ def point_of(row: dict[str, str]) -> tuple[float, float]:
     return float(row["latitude"]), float(row["longitude"])
 
 
+LatLon = tuple[float, float]
+GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
+SPREAD_KM = (1.0, 8.0)  # a town's other centres sit this far from its own point
+NUDGE_KM = 0.3  # off the postal area's centroid, which is where a person's FSA resolves
+
+
+def km_between(a: LatLon, b: LatLon) -> float:
+    """Great-circle distance in km (spherical law of cosines: plenty at town scale)."""
+    p1, p2, dl = math.radians(a[0]), math.radians(b[0]), math.radians(b[1] - a[1])
+    cos = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
+    return 6371.009 * math.acos(max(-1.0, min(1.0, cos)))
+
+
+def moved(origin: LatLon, km: float, bearing: float) -> LatLon:
+    """The point `km` away from `origin` towards `bearing` (radians), flat-earth at this scale."""
+    lat = origin[0] + km * math.cos(bearing) / 111.195
+    lon = origin[1] + km * math.sin(bearing) / (111.195 * math.cos(math.radians(origin[0])))
+    return round(lat, 5), round(lon, 5)
+
+
+class Town:
+    """Where a town is: its MRC polygon and, in it, nearer this town than its neighbours.
+
+    "Nearer" is weighted by each town's size (distance / radius of a disc of its area), so
+    a point of Montréal is not claimed by Westmount, an enclave of 4 km², merely for being
+    closer to Westmount's town hall.
+    """
+
+    def __init__(
+        self, row: dict[str, str], rows: list[dict[str, str]], mrcs: dict[str, PreparedGeometry]
+    ) -> None:
+        self.point, self.radius = point_of(row), radius_km(row)
+        self.polygon = mrcs[row["mrc_sda_code"]]
+        self.neighbours = [
+            (point_of(r), radius_km(r))
+            for r in rows
+            if r["mrc_sda_code"] == row["mrc_sda_code"] and r["code_geo"] != row["code_geo"]
+        ]
+
+    def holds(self, p: LatLon) -> bool:
+        """True when `p` lies in the town's MRC and is nearest to this town, size-weighted."""
+        if not self.polygon.contains(Point(p[1], p[0])):
+            return False
+        own = km_between(p, self.point) / self.radius
+        return all(km_between(p, q) / radius > own for q, radius in self.neighbours)
+
+
+def radius_km(row: dict[str, str]) -> float:
+    """Radius of a disc with the municipality's area."""
+    return math.sqrt(max(float(row["superficie_km2"]), 1.0) / math.pi)
+
+
+def urban_fsas(reference: Path) -> list[tuple[str, LatLon]]:
+    """Urban FSAs (second character not 0) with their centroid, in file order."""
+    with (reference / "qc_rta_fsa.csv").open(encoding="utf-8", newline="") as fh:
+        return [
+            (row["rta"], (float(row["latitude"]), float(row["longitude"])))
+            for row in csv.DictReader(fh)
+            if row["rurale"] == "0"
+        ]
+
+
+def mrc_polygons(reference: Path) -> dict[str, PreparedGeometry]:
+    """MRC polygons by SDA code."""
+    features = json.loads((reference / "qc_mrc.geojson").read_text(encoding="utf-8"))["features"]
+    return {f["properties"]["code"]: prep(shape(f["geometry"])) for f in features}
+
+
+def spread(town: Town, fsas: list[tuple[str, LatLon]], count: int) -> list[tuple[str, LatLon]]:
+    """`count` distinct (FSA, point) for a town's centres after its first one.
+
+    Spiral targets 1–8 km out pick the nearest unused urban postal area inside the town, so
+    the centres land in built-up places (not in a river) and carry a matching FSA.
+    """
+    low, high = SPREAD_KM
+    inside = [f for f in fsas if low <= km_between(town.point, f[1]) <= high and town.holds(f[1])]
+    chosen: list[tuple[str, LatLon]] = []
+    for k in range(1, count + 1):
+        out_km = low + (high - low) * math.sqrt(k / (count + 1))
+        target = moved(town.point, out_km, k * GOLDEN_ANGLE)
+        fsa, centroid = min(
+            (f for f in inside if f not in chosen), key=lambda f: km_between(target, f[1])
+        )
+        chosen.append((fsa, centroid))
+    return [(fsa, nudged(town, centroid)) for fsa, centroid in chosen]
+
+
+def nudged(town: Town, centroid: LatLon) -> LatLon:
+    """A point a little off the FSA centroid towards the town's own point (inland for a
+    riverside postal area), still in the town; else the centroid itself."""
+    dy = town.point[0] - centroid[0]
+    dx = (town.point[1] - centroid[1]) * math.cos(math.radians(centroid[0]))
+    point = moved(centroid, NUDGE_KM, math.atan2(dx, dy))
+    return point if town.holds(point) else centroid
+
+
 def parse_plan() -> list[tuple[str, str, str, list[str]]]:
     """PLAN as (region, ref prefix, area code, one entry per centre), regions merged."""
     merged: dict[str, tuple[str, str, str, list[str]]] = {}
@@ -244,6 +347,8 @@ class Slot:
     paused: bool = False
     modes: list[str] = field(default_factory=list)
     name: str = ""
+    point: LatLon | None = None  # None: the town's own point
+    fsa: str = ""  # "": the town hall's FSA
 
 
 def build_centre(rng: random.Random, index: int, slot: Slot) -> dict[str, object]:
@@ -254,7 +359,7 @@ def build_centre(rng: random.Random, index: int, slot: Slot) -> dict[str, object
     served = [slot.region, *slot.extra_regions]
     if not slot.extra_regions and rng.random() < 0.15:
         served.append(rng.choice(NEIGHBOURS[slot.region]))
-    lat, lon = point_of(slot.row)
+    lat, lon = slot.point or point_of(slot.row)
     street = f"{rng.randint(10, 2999)} {rng.choice(STREETS)}"
     address = street if rng.random() < 0.6 else f"{street}, bureau {rng.randint(100, 450)}"
     desc_fr, desc_en = describe(town, groups, specialties)
@@ -271,7 +376,7 @@ def build_centre(rng: random.Random, index: int, slot: Slot) -> dict[str, object
         "specialties": specialties, "client_groups": groups,
         "age_min": age_min, "age_max": age_max,
         "locations": [{"address": address, "municipality": town,
-                       "postal_code": postal_code(rng, slot.row["rta_hotel_de_ville"]),
+                       "postal_code": postal_code(rng, slot.fsa or slot.row["rta_hotel_de_ville"]),
                        "lat": lat, "lon": lon}],
     }
     # fmt: on
@@ -310,10 +415,26 @@ def plan_slots(rng: random.Random, towns: dict[tuple[str, str], dict[str, str]])
     return slots
 
 
+def place_in_towns(slots: list[Slot], reference: Path, rows: list[dict[str, str]]) -> None:
+    """Give every centre after a town's first its own point and FSA inside the town."""
+    by_town: dict[str, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        by_town[slot.row["code_geo"]].append(slot)
+    fsas, mrcs = urban_fsas(reference), mrc_polygons(reference)
+    for group in by_town.values():
+        if len(group) > 1:
+            town = Town(group[0].row, rows, mrcs)
+            places = spread(town, fsas, len(group) - 1)
+            for slot, (fsa, point) in zip(group[1:], places, strict=True):
+                slot.fsa, slot.point = fsa, point
+
+
 def build(reference: Path) -> dict[str, list[dict[str, object]]]:
     """The whole demo directory, ready for json.dumps."""
     rng = random.Random(2026)
-    slots = plan_slots(rng, load_municipalities(reference))
+    towns = load_municipalities(reference)
+    slots = plan_slots(rng, towns)
+    place_in_towns(slots, reference, list(towns.values()))
     assert len(slots) <= 100, "phone numbers 555-0100..0199 allow 100 centres"
     centres = [build_centre(rng, i, slot) for i, slot in enumerate(slots)]
     served = {r for slot in slots for r in [slot.region, *slot.extra_regions]}

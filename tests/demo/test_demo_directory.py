@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from app.geo import get_resolver, great_circle_km
 from app.taxonomy import (
     CLIENT_GROUP_CODES,
     INTAKE_STATUSES,
@@ -102,6 +103,32 @@ def test_coordinates_lie_in_quebec(centres):
     for c in centres:
         loc = c["locations"][0]
         assert 44.9 <= loc["lat"] <= 62.7 and -79.8 <= loc["lon"] <= -57.0, c["ref"]
+
+
+def test_no_two_centres_share_a_point(centres):
+    points = Counter((c["locations"][0]["lat"], c["locations"][0]["lon"]) for c in centres)
+    assert points.most_common(1)[0][1] == 1
+
+
+def test_each_centre_lies_in_a_region_it_serves(centres):
+    region_at = get_resolver().region_at
+    for c in centres:
+        loc = c["locations"][0]
+        assert region_at(loc["lat"], loc["lon"]) in c["regions_served"], c["ref"]
+
+
+def test_centres_of_one_town_are_spread_out_but_stay_near_it(centres):
+    by_town: dict[str, list[tuple[float, float]]] = {}
+    for c in centres:
+        loc = c["locations"][0]
+        by_town.setdefault(loc["municipality"], []).append((loc["lat"], loc["lon"]))
+    assert len(by_town["Montréal"]) == 16
+    for town, points in by_town.items():
+        first, *others = points
+        for i, point in enumerate(others):
+            assert 0.5 <= great_circle_km(*first, *point) <= 8.5, town
+            for other in others[i + 1 :]:
+                assert great_circle_km(*point, *other) >= 0.5, town
 
 
 def test_contact_details_are_synthetic(centres):
