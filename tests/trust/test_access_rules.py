@@ -1,0 +1,123 @@
+"""Every route has an access rule, and the rule holds. A new route without a rule fails here."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import make_key
+from tests.factories import centre_record
+
+PUBLIC, ADMIN, CENTRE, PARTNER, OPTIONAL_KEY = "public", "admin", "centre", "partner", "optional"
+
+RULES: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/v1/regions"): PUBLIC,
+    ("GET", "/v1/regions/lookup"): PUBLIC,
+    ("GET", "/v1/regions/{code}"): PUBLIC,
+    ("GET", "/v1/taxonomy"): PUBLIC,
+    ("GET", "/v1/locations/resolve"): PUBLIC,
+    ("GET", "/v1/centres"): PUBLIC,
+    ("GET", "/v1/centres.geojson"): PUBLIC,
+    ("GET", "/v1/centres/{centre_id}"): PUBLIC,
+    ("POST", "/v1/matches"): PUBLIC,
+    ("POST", "/v1/consultations"): OPTIONAL_KEY,
+    ("GET", "/v1/consultations/{consultation_id}"): PARTNER,
+    ("GET", "/v1/inbox/referrals"): CENTRE,
+    ("POST", "/v1/inbox/referrals/{referral_id}/accept"): CENTRE,
+    ("POST", "/v1/inbox/referrals/{referral_id}/decline"): CENTRE,
+    ("PATCH", "/v1/inbox/centre"): CENTRE,
+    ("GET", "/v1/admin/centres"): ADMIN,
+    ("POST", "/v1/admin/centres"): ADMIN,
+    ("GET", "/v1/admin/centres/{centre_id}"): ADMIN,
+    ("PATCH", "/v1/admin/centres/{centre_id}"): ADMIN,
+    ("DELETE", "/v1/admin/centres/{centre_id}"): ADMIN,
+    ("POST", "/v1/admin/centres/import"): ADMIN,
+    ("POST", "/v1/admin/centres/{centre_id}/inbox/enable"): ADMIN,
+    ("POST", "/v1/admin/keys"): ADMIN,
+    ("GET", "/v1/admin/keys"): ADMIN,
+    ("DELETE", "/v1/admin/keys/{key_id}"): ADMIN,
+    ("GET", "/v1/admin/consultations"): ADMIN,
+    ("GET", "/v1/admin/consultations/{consultation_id}"): ADMIN,
+    ("POST", "/v1/admin/consultations/{consultation_id}/route"): ADMIN,
+    ("POST", "/v1/admin/referrals/{referral_id}/cancel"): ADMIN,
+    ("GET", "/v1/admin/deliveries/failed"): ADMIN,
+    ("POST", "/v1/admin/deliveries/{event_id}/replay"): ADMIN,
+    ("POST", "/v1/admin/privacy/export"): ADMIN,
+    ("POST", "/v1/admin/privacy/erase"): ADMIN,
+}
+DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def app_routes() -> set[tuple[str, str]]:
+    app = create_app(Settings(database_url="sqlite://"), embedded_dispatcher=False)
+    return walk(app.routes, "")
+
+
+def walk(routes: list[Any], prefix: str) -> set[tuple[str, str]]:
+    """Every (method, path), through included routers however the framework nests them."""
+    found: set[tuple[str, str]] = set()
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found |= {(method, prefix + route.path) for method in route.methods}
+        elif hasattr(route, "original_router"):
+            found |= walk(route.original_router.routes, prefix + route.include_context.prefix)
+        else:
+            assert getattr(route, "path", None) in DOCS, f"unexpected route {route}"
+    return found
+
+
+def test_every_route_has_a_rule() -> None:
+    routes = app_routes()
+    assert routes - set(RULES) == set(), "routes without an access rule"
+    assert set(RULES) - routes == set(), "rules for routes that no longer exist"
+
+
+def concrete(path: str) -> str:
+    path = path.replace("{code}", "06")
+    return re.sub(r"\{[a-z_]+\}", str(uuid.uuid4()), path)
+
+
+@pytest.fixture
+def keys(client: TestClient, admin_headers: dict[str, str], engine: Engine) -> dict[str, dict]:
+    doc = {"centres": [centre_record("rule-centre")]}
+    assert client.post("/v1/admin/centres/import", json=doc, headers=admin_headers).status_code == 200
+    return {
+        ADMIN: admin_headers,
+        CENTRE: make_key(engine, "centre", "rule-centre"),
+        PARTNER: make_key(engine, "partner"),
+        "forged": {"Authorization": "Bearer ttx_" + "x" * 43},
+    }
+
+
+ALLOWED = {
+    PUBLIC: {None, ADMIN, CENTRE, PARTNER},
+    OPTIONAL_KEY: {None, ADMIN, CENTRE, PARTNER},
+    ADMIN: {ADMIN},
+    CENTRE: {CENTRE},
+    PARTNER: {PARTNER, ADMIN},
+}
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(RULES))
+def test_rule_holds(client: TestClient, keys: dict[str, dict], method: str, path: str) -> None:
+    rule = RULES[(method, path)]
+    url = concrete(path)
+    for who in (None, ADMIN, CENTRE, PARTNER):
+        headers = keys[who] if who else {}
+        status = client.request(method, url, headers=headers, json={}).status_code
+        if who in ALLOWED[rule]:
+            assert status not in (401, 403), (who, status)
+        else:
+            assert status == (401 if who is None else 403), (who, status)
+    forged = client.request(method, url, headers=keys["forged"], json={}).status_code
+    assert (forged == 401) == (rule != PUBLIC), forged
