@@ -125,11 +125,13 @@ def _variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
 def _qualifiers(
     municipalities: Sequence[Municipality], regions: Sequence[Region]
 ) -> dict[str, set[int]]:
-    """Keys of region codes and names, MRC names and designations → municipalities in them."""
+    """Keys of region codes and names, MRC names, designations and municipality codes → the
+    municipalities they allow."""
     by_region: dict[str, set[int]] = defaultdict(set)
     table: dict[str, set[int]] = defaultdict(set)
     for i, m in enumerate(municipalities):
         by_region[m.region_code].add(i)
+        table[m.code].add(i)
         for label in (m.mrc_name, "mrc " + m.mrc_name, m.designation):
             table[name_key(label)].add(i)
             table[key(without_article(tokens(label)))].add(i)

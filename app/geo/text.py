@@ -90,5 +90,5 @@ def split_qualifiers(text: str) -> tuple[str, list[str]]:
             name = name.strip()
         else:
             break
-    kept = [q for q in qualifiers if name_key(q) and not is_province(q)]
+    kept = [q.strip() for q in qualifiers if name_key(q) and not is_province(q)]
     return name, kept
