@@ -7,6 +7,7 @@ and the `St`/`Saint` family never cost a fuzzy comparison. Typos go through rapi
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,10 @@ class NameIndex:
 
     def __init__(self, municipalities: Sequence[Municipality], regions: Sequence[Region]) -> None:
         self.municipalities = list(municipalities)
-        self.spaced: list[str] = [" ".join(tokens(m.name)) for m in self.municipalities]
+        spaced = sorted((" ".join(tokens(m.name)), i) for i, m in enumerate(self.municipalities))
+        # Sorted, so the names sharing a prefix are one contiguous run found by bisection.
+        self._sorted_names = [name for name, _ in spaced]
+        self._sorted_index = [i for _, i in spaced]
         self.keys: list[str] = [name_key(m.name) for m in self.municipalities]
         self.exact = _group(enumerate(self.keys))
         aliases = ((i, key(without_article(tokens(m.name)))) for i, m in enumerate(municipalities))
@@ -76,7 +80,11 @@ class NameIndex:
         if len(spaced) < 3:
             return []
         head = spaced + " "
-        hits = [i for i, name in enumerate(self.spaced) if name.startswith(head)]
+        hits = []
+        for at in range(bisect_left(self._sorted_names, head), len(self._sorted_names)):
+            if not self._sorted_names[at].startswith(head):
+                break
+            hits.append(self._sorted_index[at])
         if not hits:
             return []
         ranked = self._ranked(hits, 0.0)[:PREFIX_LIMIT]

@@ -48,21 +48,20 @@ class RegionIndex:
         self.geoms: list[Any] = [shapely.geometry.shape(r.geometry) for r in regions]
         for geom in self.geoms:
             shapely.prepare(geom)
-        self.tree = shapely.STRtree(self.geoms)
-        # Smallest polygons first: where bounding boxes overlap, the small ones decide faster.
+        self.tree = shapely.STRtree(self.geoms)  # for the nearest-region fallback
+        # Containment scans 17 bounding boxes in Python, smallest region first, then asks the
+        # prepared polygon: cheaper than building the shapely Point an STRtree query needs.
         by_area = sorted(range(len(self.geoms)), key=lambda i: float(self.geoms[i].area))
-        self._rank = [by_area.index(i) for i in range(len(self.geoms))]
-        minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(self.geoms))
-        self.bounds: tuple[float, float, float, float] = (minx, miny, maxx, maxy)
+        self._boxes: list[tuple[float, float, float, float, int]] = []
+        for i in by_area:
+            minx, miny, maxx, maxy = (float(v) for v in self.geoms[i].bounds)
+            self._boxes.append((minx, miny, maxx, maxy, i))
 
     def containing(self, lat: float, lon: float) -> str | None:
         """The region whose polygon contains the point, or None (no fallback)."""
-        minx, miny, maxx, maxy = self.bounds
-        if not (minx <= lon <= maxx and miny <= lat <= maxy):
-            return None
-        hits: list[int] = self.tree.query(shapely.Point(lon, lat)).tolist()
-        for i in sorted(hits, key=self._rank.__getitem__):
-            if shapely.contains_xy(self.geoms[i], lon, lat):
+        for minx, miny, maxx, maxy, i in self._boxes:
+            inside_box = minx <= lon <= maxx and miny <= lat <= maxy
+            if inside_box and shapely.contains_xy(self.geoms[i], lon, lat):
                 return self.codes[i]
         return None
 
