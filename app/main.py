@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from app import __version__, problems
 from app.db import make_engine
 from app.dispatcher import start_embedded
+from app.geo import get_resolver
 from app.middleware import BodyLimit
 from app.problems import PROBLEM_SCHEMA
 from app.ratelimit import RateLimiter
@@ -46,6 +47,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_hooks()
+        get_resolver()  # load the geography now, not on the first request
         workers = _start_background(settings, engine) if run_dispatcher else []
         try:
             yield

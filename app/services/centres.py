@@ -194,7 +194,7 @@ def _resolve_location(item: LocationIn, position: int) -> Location:
         named = resolver.place(municipality=item.municipality, postal_code=item.postal_code)
     if item.lat is not None and item.lon is not None:
         region = resolver.region_at(item.lat, item.lon)
-        if named is not None and named.kind == "municipality":
+        if named is not None and named.municipality_code is not None:
             resolver.check_point_near(named, item.lat, item.lon)
         lat, lon = item.lat, item.lon
     else:
