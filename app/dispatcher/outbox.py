@@ -111,6 +111,10 @@ def remove_delivered_hook(fn: DeliveredHook) -> None:
         _delivered_hooks.remove(fn)
 
 
+def has_delivered_hooks() -> bool:
+    return bool(_delivered_hooks)
+
+
 def run_delivered_hooks(session: Session, event: OutboxEvent) -> None:
     """Call every registered hook, each inside its own savepoint."""
     for fn in list(_delivered_hooks):

@@ -1,23 +1,21 @@
-"""The worker's database side: claim due events under a lease, record attempts, release."""
+"""The worker's claim on due events: take them under a lease, give the lease back."""
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, or_, update
+from sqlalchemy import Row, or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from app.dispatcher.delivery import AttemptResult, Job
-from app.dispatcher.outbox import encode_body, run_delivered_hooks
-from app.dispatcher.schedule import retry_delay
+from app.dispatcher.delivery import Job
+from app.dispatcher.outbox import encode_body
 from app.dispatcher.urls import inbox_url_problem
 from app.models.directory import InboxEndpoint
-from app.models.outbox import DeliveryAttempt, OutboxEvent
+from app.models.outbox import OutboxEvent
 
 ERROR_CHARS = 500
 
@@ -92,151 +90,6 @@ def _job(row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool) -> 
         body=encode_body(row.payload),
         refused=inbox_url_problem(endpoint.url, production=True) if production else None,
     )
-
-
-def record(
-    engine: Engine,
-    results: Sequence[AttemptResult],
-    *,
-    worker: str,
-    now: datetime,
-    scale: float,
-    rng: random.Random | None = None,
-) -> int:
-    """Store a batch of attempts and their effects in one transaction; return how many events
-    were delivered.
-
-    An event whose lease this worker lost (or that was cancelled meanwhile) keeps its state:
-    only the attempt row is added.
-    """
-    with Session(engine, expire_on_commit=False) as session:
-        ids = [r.job.event_id for r in results]
-        query = select(OutboxEvent).where(col(OutboxEvent.id).in_(ids)).with_for_update()
-        events = {e.id: e for e in session.exec(query)}
-        delivered: list[OutboxEvent] = []
-        for res in results:
-            session.add(_attempt_row(res, worker))
-            event = events.get(res.job.event_id)
-            if event is None or event.locked_by != worker or event.status != "pending":
-                continue
-            _apply(event, res, now=now, scale=scale, rng=rng)
-            if event.status == "delivered":
-                delivered.append(event)
-        session.flush()
-        _update_endpoints(session, results, events, now)
-        for event in delivered:
-            run_delivered_hooks(session, event)
-        session.commit()
-    return len(delivered)
-
-
-def _attempt_row(res: AttemptResult, worker: str) -> DeliveryAttempt:
-    return DeliveryAttempt(
-        event_id=res.job.event_id,
-        attempt=res.job.attempt,
-        started_at=res.started_at,
-        duration_ms=res.duration_ms,
-        status_code=res.status_code,
-        outcome=res.outcome,
-        error=res.error[:ERROR_CHARS] if res.error else None,
-        response_excerpt=res.response_excerpt,
-        worker=worker,
-    )
-
-
-def _apply(
-    event: OutboxEvent,
-    res: AttemptResult,
-    *,
-    now: datetime,
-    scale: float,
-    rng: random.Random | None,
-) -> None:
-    event.attempts += 1
-    event.locked_until = None
-    event.locked_by = None
-    if res.outcome == "success":
-        event.status, event.delivered_at, event.last_error = "delivered", now, None
-        return
-    event.last_error = (res.error or "failed")[:ERROR_CHARS]
-    delay = retry_delay(event.attempts, scale=scale, rng=rng)
-    if delay is None:
-        event.status = "failed"
-    else:
-        event.next_attempt_at = now + timedelta(seconds=delay)
-
-
-def _update_endpoints(
-    session: Session,
-    results: Sequence[AttemptResult],
-    events: dict[uuid.UUID, OutboxEvent],
-    now: datetime,
-) -> None:
-    """Keep each endpoint's failure streak, and disable it when it is gone or dead."""
-    by_endpoint: dict[uuid.UUID, list[AttemptResult]] = {}
-    for res in sorted(results, key=lambda r: r.started_at):
-        by_endpoint.setdefault(res.job.endpoint_id, []).append(res)
-    for endpoint_id, attempts in sorted(by_endpoint.items()):
-        _update_endpoint(session, endpoint_id, attempts, events, now)
-
-
-def _update_endpoint(
-    session: Session,
-    endpoint_id: uuid.UUID,
-    attempts: list[AttemptResult],
-    events: dict[uuid.UUID, OutboxEvent],
-    now: datetime,
-) -> None:
-    outcomes = [a.outcome for a in attempts]
-    last_success = max((i for i, o in enumerate(outcomes) if o == "success"), default=-1)
-    trailing = len(outcomes) - last_success - 1
-    streak = col(InboxEndpoint.consecutive_failures)
-    # Atomic arithmetic, not read-modify-write: other workers update the same endpoint.
-    new_streak = trailing if "success" in outcomes else streak + trailing
-    if "success" in outcomes or trailing:
-        session.execute(
-            update(InboxEndpoint)
-            .where(col(InboxEndpoint.id) == endpoint_id)
-            .values(consecutive_failures=new_streak)
-        )
-    reason = _disable_reason(session, attempts, events)
-    if reason:
-        session.execute(
-            update(InboxEndpoint)
-            .where(col(InboxEndpoint.id) == endpoint_id, col(InboxEndpoint.enabled).is_(True))
-            .values(enabled=False, disabled_reason=reason[:200], disabled_at=now)
-        )
-
-
-def _disable_reason(
-    session: Session, attempts: list[AttemptResult], events: dict[uuid.UUID, OutboxEvent]
-) -> str | None:
-    """410 disables at once. Otherwise an endpoint is disabled when an event has used its whole
-    retry schedule (about 28 h) and the endpoint delivered nothing since that event's first
-    attempt: a long outage, not a blip, and what is still queued waits for staff to re-enable."""
-    if any(a.outcome == "gone" for a in attempts):
-        return "the endpoint answered 410 Gone"
-    for res in attempts:
-        event = events.get(res.job.event_id)
-        if res.outcome == "success" or event is None or event.status != "failed":
-            continue
-        if not _delivered_since_first_attempt(session, event):
-            return f"no successful delivery since {event.webhook_id} was first tried; " + (
-                f"it failed all {event.attempts} attempts (last: {event.last_error})"
-            )
-    return None
-
-
-def _delivered_since_first_attempt(session: Session, event: OutboxEvent) -> bool:
-    first = session.exec(
-        select(func.min(DeliveryAttempt.started_at)).where(DeliveryAttempt.event_id == event.id)
-    ).one()
-    last_success = session.exec(
-        select(func.max(OutboxEvent.delivered_at)).where(
-            OutboxEvent.centre_id == event.centre_id, OutboxEvent.status == "delivered"
-        )
-    ).one()
-    return last_success is not None and first is not None and last_success >= first
 
 
 def release(engine: Engine, event_ids: Sequence[uuid.UUID], *, worker: str) -> None:

@@ -18,12 +18,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import utcnow
-from app.dispatcher import store
-from app.dispatcher.delivery import AttemptResult, Job, attempt_delivery, make_client
+from app.dispatcher import recording, store
+from app.dispatcher.delivery import (
+    AttemptResult,
+    ClientPool,
+    Job,
+    attempt_delivery,
+    make_client,
+    origin_of,
+)
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_DB_BACKOFF = 5.0
+BATCH_WINDOW = 0.05
 
 
 class StopSignal(Protocol):
@@ -92,24 +100,37 @@ class Dispatcher:
         jobs = await asyncio.to_thread(self._claim, limit)
         if not jobs:
             return 0
-        async with self._client() as client:
-            results = await asyncio.gather(*(self._attempt(client, job) for job in jobs))
-        await asyncio.to_thread(self._record, results)
+        clients = self._clients()
+        try:
+            results = await asyncio.gather(*(self._attempt(clients, job) for job in jobs))
+        finally:
+            await clients.aclose()
+        await asyncio.to_thread(self._record, list(results))
         return len(results)
 
     async def serve(self, stop: StopSignal) -> None:
         """The loop of `run_forever`, for callers that already run an event loop."""
-        loop = Loop(self)
-        async with self._client() as client:
-            await loop.run(client, stop)
+        clients = self._clients()
+        try:
+            await Loop(self).run(clients, stop)
+        finally:
+            await clients.aclose()
 
-    def _client(self) -> httpx.AsyncClient:
-        return make_client(
-            timeout_seconds=self.timeout, concurrency=self.concurrency, transport=self.transport
-        )
+    def _clients(self) -> ClientPool:
+        tls = httpx.create_ssl_context()
 
-    async def _attempt(self, client: httpx.AsyncClient, job: Job) -> AttemptResult:
-        return await attempt_delivery(client, job, timeout_seconds=self.timeout, now=self.now)
+        def factory() -> httpx.AsyncClient:
+            return make_client(timeout_seconds=self.timeout, transport=self.transport, tls=tls)
+
+        return ClientPool(factory, self.concurrency)
+
+    async def _attempt(self, clients: ClientPool, job: Job) -> AttemptResult:
+        origin = origin_of(job.url)
+        client = clients.acquire(origin)
+        try:
+            return await attempt_delivery(client, job, timeout_seconds=self.timeout, now=self.now)
+        finally:
+            clients.release(origin, client)
 
     def _claim(self, limit: int) -> list[Job]:
         return store.claim(
@@ -122,7 +143,7 @@ class Dispatcher:
         )
 
     def _record(self, results: list[AttemptResult]) -> int:
-        return store.record(
+        return recording.record(
             self.engine,
             results,
             worker=self.worker_id,
@@ -145,27 +166,36 @@ class Loop:
         self.inflight: dict[asyncio.Task[AttemptResult], Job] = {}
         self.finished: list[AttemptResult] = []
         self.next_claim = 0.0
+        self.first_finished_at = 0.0
         self.db_backoff = 0.0
+        self.chunk = max(1, dispatcher.concurrency // 2)
 
-    async def run(self, client: httpx.AsyncClient, stop: StopSignal) -> None:
+    async def run(self, clients: ClientPool, stop: StopSignal) -> None:
         clock = asyncio.get_running_loop().time
         while not stop.is_set():
             if self._should_claim(clock()):
-                await self._claim(client, clock())
+                await self._claim(clients, clock())
             await self._wait(clock())
-            if self.finished:
+            if self._should_flush(clock()):
                 await self._flush()
         await self._drain()
 
     def _has_room(self) -> bool:
-        # Claim in chunks, not one row per finished attempt.
+        # Claim in chunks, not one row per finished attempt: each claim is a transaction.
         free = self.d.concurrency - len(self.inflight)
-        return free > 0 and (free >= max(1, self.d.concurrency // 4) or not self.inflight)
+        return free > 0 and (free >= self.chunk or not self.inflight)
+
+    def _should_flush(self, now: float) -> bool:
+        # Record in batches too, but never keep a result waiting more than BATCH_WINDOW.
+        if not self.finished:
+            return False
+        full = len(self.finished) >= self.chunk or not self.inflight
+        return full or now - self.first_finished_at >= BATCH_WINDOW
 
     def _should_claim(self, now: float) -> bool:
         return self._has_room() and now >= self.next_claim
 
-    async def _claim(self, client: httpx.AsyncClient, now: float) -> None:
+    async def _claim(self, clients: ClientPool, now: float) -> None:
         free = self.d.concurrency - len(self.inflight)
         try:
             jobs = await asyncio.to_thread(self.d._claim, free)
@@ -177,18 +207,23 @@ class Loop:
             # The queue is drained: look again after the poll interval, not at every completion.
             self.next_claim = now + self.d.poll_interval
         for job in jobs:
-            self.inflight[asyncio.create_task(self.d._attempt(client, job))] = job
+            self.inflight[asyncio.create_task(self.d._attempt(clients, job))] = job
 
     async def _wait(self, now: float) -> None:
         timeout = self.d.poll_interval
         if self._has_room():
-            timeout = max(0.001, min(timeout, self.next_claim - now))
+            timeout = min(timeout, self.next_claim - now)
+        if self.finished:
+            timeout = min(timeout, self.first_finished_at + BATCH_WINDOW - now)
+        timeout = max(0.001, timeout)
         if not self.inflight:
             await asyncio.sleep(min(timeout, 0.05))
             return
         done, _ = await asyncio.wait(
             self.inflight, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )
+        if done and not self.finished:
+            self.first_finished_at = asyncio.get_running_loop().time()
         for task in done:
             del self.inflight[task]
             self.finished.append(task.result())

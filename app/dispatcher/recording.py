@@ -1,0 +1,229 @@
+"""Recording a batch of finished attempts: one transaction, a few set-based statements.
+
+This is the worker's hot path (one call per batch), so it works on rows and `executemany`,
+not on ORM objects; ORM objects are loaded only for the `on_delivered` hooks, if any.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from app.dispatcher.delivery import AttemptResult
+from app.dispatcher.outbox import has_delivered_hooks, run_delivered_hooks
+from app.dispatcher.schedule import retry_delay
+from app.models.directory import InboxEndpoint
+from app.models.outbox import DeliveryAttempt, OutboxEvent
+
+ERROR_CHARS = 500
+EVENT = OutboxEvent.__table__  # type: ignore[attr-defined]
+ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
+ENDPOINT = InboxEndpoint.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(slots=True)
+class EventState:
+    """The columns of an event that an attempt changes."""
+
+    id: uuid.UUID
+    webhook_id: str
+    centre_id: uuid.UUID
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    last_error: str | None
+
+
+def record(
+    engine: Engine,
+    results: Sequence[AttemptResult],
+    *,
+    worker: str,
+    now: datetime,
+    scale: float,
+    rng: random.Random | None = None,
+) -> int:
+    """Store a batch of attempts and their effects in one transaction; return how many events
+    were delivered.
+
+    An event whose lease this worker lost (or that was cancelled meanwhile) keeps its state:
+    only the attempt row is added.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        owned = _owned_events(session, results, worker)
+        session.execute(insert(ATTEMPT), [_attempt_row(res, worker) for res in results])
+        changed = [
+            _apply(owned[r.job.event_id], r, now, scale, rng)
+            for r in results
+            if r.job.event_id in owned
+        ]
+        if changed:
+            session.execute(
+                update(EVENT).where(EVENT.c.id == bindparam("b_id")).values(_UPDATE_VALUES),
+                [_update_row(state) for state in changed],
+            )
+        _update_endpoints(session, results, owned, now)
+        delivered = [s.id for s in changed if s.status == "delivered"]
+        if delivered and has_delivered_hooks():
+            query = select(OutboxEvent).where(col(OutboxEvent.id).in_(delivered))
+            for event in session.scalars(query):
+                run_delivered_hooks(session, event)
+        session.commit()
+    return len(delivered)
+
+
+def _owned_events(
+    session: Session, results: Sequence[AttemptResult], worker: str
+) -> dict[uuid.UUID, EventState]:
+    # Row locks: a concurrent cancel or replay waits for this batch instead of being overwritten.
+    query = (
+        select(
+            EVENT.c.id,
+            EVENT.c.webhook_id,
+            EVENT.c.centre_id,
+            EVENT.c.status,
+            EVENT.c.attempts,
+            EVENT.c.next_attempt_at,
+            EVENT.c.delivered_at,
+            EVENT.c.last_error,
+        )
+        .where(EVENT.c.id.in_([r.job.event_id for r in results]))
+        .where(EVENT.c.locked_by == worker, EVENT.c.status == "pending")
+        .with_for_update()
+    )
+    return {row.id: EventState(*row) for row in session.execute(query)}
+
+
+_UPDATE_VALUES: dict[str, Any] = {
+    "status": bindparam("b_status"),
+    "attempts": bindparam("b_attempts"),
+    "next_attempt_at": bindparam("b_next"),
+    "delivered_at": bindparam("b_delivered"),
+    "last_error": bindparam("b_error"),
+    "locked_until": None,
+    "locked_by": None,
+}
+
+
+def _update_row(state: EventState) -> dict[str, Any]:
+    return {
+        "b_id": state.id,
+        "b_status": state.status,
+        "b_attempts": state.attempts,
+        "b_next": state.next_attempt_at,
+        "b_delivered": state.delivered_at,
+        "b_error": state.last_error,
+    }
+
+
+def _attempt_row(res: AttemptResult, worker: str) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "event_id": res.job.event_id,
+        "attempt": res.job.attempt,
+        "started_at": res.started_at,
+        "duration_ms": res.duration_ms,
+        "status_code": res.status_code,
+        "outcome": res.outcome,
+        "error": res.error[:ERROR_CHARS] if res.error else None,
+        "response_excerpt": res.response_excerpt,
+        "worker": worker,
+    }
+
+
+def _apply(
+    state: EventState,
+    res: AttemptResult,
+    now: datetime,
+    scale: float,
+    rng: random.Random | None,
+) -> EventState:
+    state.attempts += 1
+    if res.outcome == "success":
+        state.status, state.delivered_at, state.last_error = "delivered", now, None
+        return state
+    state.last_error = (res.error or "failed")[:ERROR_CHARS]
+    delay = retry_delay(state.attempts, scale=scale, rng=rng)
+    if delay is None:
+        state.status = "failed"
+    else:
+        state.next_attempt_at = now + timedelta(seconds=delay)
+    return state
+
+
+def _update_endpoints(
+    session: Session,
+    results: Sequence[AttemptResult],
+    owned: dict[uuid.UUID, EventState],
+    now: datetime,
+) -> None:
+    """Keep each endpoint's failure streak, and disable it when it is gone or dead."""
+    by_endpoint: dict[uuid.UUID, list[AttemptResult]] = {}
+    for res in sorted(results, key=lambda r: r.started_at):
+        by_endpoint.setdefault(res.job.endpoint_id, []).append(res)
+    healthy = []
+    for endpoint_id, attempts in sorted(by_endpoint.items()):
+        outcomes = [a.outcome for a in attempts]
+        last_success = max((i for i, o in enumerate(outcomes) if o == "success"), default=-1)
+        trailing = len(outcomes) - last_success - 1
+        if trailing == 0:
+            healthy.append(endpoint_id)
+            continue
+        # Atomic arithmetic, not read-modify-write: other workers update the same endpoint.
+        streak = trailing if last_success >= 0 else ENDPOINT.c.consecutive_failures + trailing
+        session.execute(
+            update(ENDPOINT).where(ENDPOINT.c.id == endpoint_id).values(consecutive_failures=streak)
+        )
+        reason = _disable_reason(session, attempts, owned)
+        if reason:
+            session.execute(
+                update(ENDPOINT)
+                .where(ENDPOINT.c.id == endpoint_id, ENDPOINT.c.enabled.is_(True))
+                .values(enabled=False, disabled_reason=reason[:200], disabled_at=now)
+            )
+    if healthy:
+        session.execute(
+            update(ENDPOINT)
+            .where(ENDPOINT.c.id.in_(healthy), ENDPOINT.c.consecutive_failures != 0)
+            .values(consecutive_failures=0)
+        )
+
+
+def _disable_reason(
+    session: Session, attempts: list[AttemptResult], owned: dict[uuid.UUID, EventState]
+) -> str | None:
+    """410 disables at once. Otherwise an endpoint is disabled when an event has used its whole
+    retry schedule (about 28 h) and the endpoint delivered nothing since that event's first
+    attempt: a long outage, not a blip, and what is still queued waits for staff to re-enable."""
+    if any(a.outcome == "gone" for a in attempts):
+        return "the endpoint answered 410 Gone"
+    for res in attempts:
+        state = owned.get(res.job.event_id)
+        if state is None or state.status != "failed":
+            continue
+        if not _delivered_since_first_attempt(session, state):
+            return f"no successful delivery since {state.webhook_id} was first tried; " + (
+                f"it failed all {state.attempts} attempts (last: {state.last_error})"
+            )
+    return None
+
+
+def _delivered_since_first_attempt(session: Session, state: EventState) -> bool:
+    first = session.execute(
+        select(func.min(ATTEMPT.c.started_at)).where(ATTEMPT.c.event_id == state.id)
+    ).scalar_one()
+    last_success = session.execute(
+        select(func.max(EVENT.c.delivered_at)).where(
+            EVENT.c.centre_id == state.centre_id, EVENT.c.status == "delivered"
+        )
+    ).scalar_one()
+    return last_success is not None and first is not None and last_success >= first

@@ -1,0 +1,232 @@
+"""Dispatcher throughput: signed webhook deliveries per second from one worker to a local
+receiver, on PostgreSQL and SQLite, against the receiver's own capacity measured alone in the
+same run (a load generator posting the same signed body with the same concurrency).
+
+Target (issue 5): at least 500 deliveries/s on PostgreSQL. PostgreSQL is used when
+TTX_BENCH_POSTGRES_URL or TTX_TEST_POSTGRES_URL names a server (a scratch database is created
+and dropped); otherwise only SQLite is measured.
+
+    python -m bench bench_dispatch
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, func, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, select
+
+from app.db import make_engine
+from app.dispatcher import Dispatcher, enqueue, generate_secret
+from app.dispatcher.signing import signed_headers
+from app.models.directory import Centre, InboxEndpoint
+from app.models.outbox import OutboxEvent
+from app.settings import Settings
+from bench.http import server
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = int(os.environ.get("TTX_BENCH_DISPATCH_EVENTS", "6000"))
+CENTRES = 20
+CONCURRENCY = 64
+TARGET_PG = 500.0
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+def receiver_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """A bare ASGI receiver: reads the body, answers 204 (what a fast centre inbox does)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        more = True
+        while more:
+            message = await receive()
+            more = message.get("more_body", False)
+        status = 200 if scope["path"] == "/healthz" else 204
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+def sample_body() -> bytes:
+    """A `referral.created` body of the usual size, for the load generator."""
+    data = {
+        "referral_id": str(uuid.uuid4()),
+        "consultation_id": str(uuid.uuid4()),
+        "centre_ref": "cce-bench",
+        "person": {"first_name": "Alex", "last_name": "Exemple", "email": "alex@example.org"},
+        "criteria": {"needs": ["job_search"], "client_groups": ["general"], "language": "fr"},
+        "message": "Je cherche un emploi en soudure près de chez moi." * 3,
+        "match": {"rank": 1, "score": 0.91, "reasons": ["serves_region", "offers_need"]},
+    }
+    return json.dumps({"type": "referral.created", "data": data}).encode()
+
+
+def receiver_capacity(url: str, seconds: float = 3.0) -> float:
+    """Requests per second the receiver takes from one Python client at `CONCURRENCY`."""
+    return asyncio.run(_hammer(url, seconds))
+
+
+async def _hammer(url: str, seconds: float) -> float:
+    # One single-connection client per slot, as the dispatcher does: the fastest arrangement
+    # of httpx measured here, so the receiver is the limit.
+    body, secret = sample_body(), generate_secret()
+    clients = [
+        httpx.AsyncClient(limits=httpx.Limits(max_connections=1)) for _ in range(CONCURRENCY)
+    ]
+    count = 0
+    deadline = time.perf_counter() + seconds
+
+    async def one_connection(client: httpx.AsyncClient) -> None:
+        nonlocal count
+        while time.perf_counter() < deadline:
+            headers = signed_headers(secret, "msg_" + uuid.uuid4().hex, body)
+            response = await client.post(url, content=body, headers=headers)
+            response.raise_for_status()
+            count += 1
+
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(one_connection(client) for client in clients))
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+    return count / (time.perf_counter() - started)
+
+
+def migrate(url: str) -> None:
+    engine = make_engine(Settings(database_url=url))
+    with engine.begin() as conn:
+        config = Config(str(ROOT / "alembic.ini"))
+        config.set_main_option("script_location", str(ROOT / "migrations"))
+        config.set_main_option("path_separator", "os")
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    engine.dispose()
+
+
+def fill(engine: Engine, inbox_url: str) -> None:
+    """Centres with an inbox at the receiver, and `EVENTS` committed referral events."""
+    with Session(engine) as session:
+        centres = [Centre(ref=f"cce-bench-{n}", name=f"Centre fictif {n}") for n in range(CENTRES)]
+        session.add_all(centres)
+        session.flush()
+        session.add_all(
+            InboxEndpoint(centre_id=c.id, url=inbox_url, secret=generate_secret()) for c in centres
+        )
+        session.flush()
+        for n in range(EVENTS):
+            data = {"referral_id": str(uuid.uuid4()), "message": "Je cherche un emploi." * 8}
+            enqueue(
+                session,
+                event_type="referral.created",
+                centre_id=centres[n % CENTRES].id,
+                subject_id=uuid.uuid4(),
+                data=data,
+            )
+        session.commit()
+
+
+def delivered(engine: Engine) -> int:
+    with Session(engine) as session:
+        query = select(func.count()).where(OutboxEvent.status == "delivered")
+        return int(session.exec(query).one())
+
+
+def deliveries_per_second(url: str, inbox_url: str) -> float:
+    """One worker delivering `EVENTS` queued events; wall time until the last is recorded."""
+    migrate(url)
+    engine = make_engine(Settings(database_url=url))
+    try:
+        fill(engine, inbox_url)
+        if engine.dialect.name == "postgresql":
+            # Statistics as autovacuum keeps them: without them, right after a bulk insert, the
+            # planner sorts the whole backlog at every claim instead of walking the index.
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE outbox_event"))
+        stop = threading.Event()
+        worker = Dispatcher(engine, concurrency=CONCURRENCY, poll_interval=0.05)
+        thread = threading.Thread(target=worker.run_forever, args=(stop,))
+        started = time.perf_counter()
+        thread.start()
+        while delivered(engine) < EVENTS:
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        stop.set()
+        thread.join(30)
+        return EVENTS / elapsed
+    finally:
+        engine.dispose()
+
+
+def postgres_rate(inbox_url: str) -> float | None:
+    admin_url = os.environ.get("TTX_BENCH_POSTGRES_URL") or os.environ.get("TTX_TEST_POSTGRES_URL")
+    if not admin_url:
+        return None
+    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    name = f"ttx_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        return deliveries_per_second(url, inbox_url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def sqlite_rate(inbox_url: str) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        return deliveries_per_second(f"sqlite:///{Path(folder) / 'bench.db'}", inbox_url)
+
+
+def main() -> dict[str, Any]:
+    with server(receiver_app) as base:
+        inbox_url = base + "/inbox"
+        capacity = receiver_capacity(inbox_url)
+        pg = postgres_rate(inbox_url)
+        lite = sqlite_rate(inbox_url)
+    rows = [("receiver alone (load generator)", capacity, 1.0)]
+    if pg is not None:
+        rows.append(("one worker, PostgreSQL", pg, pg / capacity))
+    rows.append(("one worker, SQLite", lite, lite / capacity))
+    print(f"{EVENTS} events, {CENTRES} centres, concurrency {CONCURRENCY}")
+    print(f"{'':34} {'per second':>11} {'ratio':>7}")
+    for label, rate, ratio in rows:
+        print(f"{label:34} {rate:11.0f} {ratio:7.2f}")
+    if pg is not None:
+        verdict = "met" if pg >= TARGET_PG else "NOT met"
+        print(f"target >= {TARGET_PG:.0f}/s on PostgreSQL: {verdict}")
+    else:
+        print("PostgreSQL skipped: set TTX_BENCH_POSTGRES_URL or TTX_TEST_POSTGRES_URL")
+    return {
+        "events": EVENTS,
+        "concurrency": CONCURRENCY,
+        "receiver_capacity_per_s": round(capacity, 1),
+        "postgres_deliveries_per_s": None if pg is None else round(pg, 1),
+        "postgres_ratio": None if pg is None else round(pg / capacity, 3),
+        "sqlite_deliveries_per_s": round(lite, 1),
+        "sqlite_ratio": round(lite / capacity, 3),
+        "target_postgres_per_s": TARGET_PG,
+        "target_met": None if pg is None else pg >= TARGET_PG,
+    }
+
+
+if __name__ == "__main__":
+    main()
