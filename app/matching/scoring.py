@@ -1,8 +1,9 @@
 """Soft criteria: the score of each eligible centre, and the deterministic order of the best.
 
 Each component is in 0..1; the score is their weighted mean over the components that apply
-to the situation (no need stated: no specialty component), so scores stay comparable across
-situations while the ranking is unchanged by components that are equal for everyone.
+to the situation (no need stated: no specialty component; no remote centre from another
+region eligible: no region component), so scores stay comparable across situations while
+the ranking is unchanged by components that are equal for everyone.
 """
 
 from __future__ import annotations
@@ -105,6 +106,11 @@ def _components(
     groups = s.specific_groups
     if groups:
         found["client_group"] = _share(cols.client_group, rows, dict.fromkeys(groups, 1.0))
+    serves = cols.pick(cols.region, s.region_code)[rows]
+    # Only remote centres from elsewhere can lack it; when none is eligible it is 1 for all,
+    # tells nothing, and is left out so that scores read as before.
+    if not serves.all():
+        found["region"] = serves.astype(np.float64)
     near = policy.distance_scale_km / (policy.distance_scale_km + km)  # 1 / (1 + km / scale)
     # Someone who only wants remote help does not travel: distance then says nothing.
     found["distance"] = np.where(cols.remote[rows], 1.0, near) if s.remote_only else near

@@ -23,6 +23,17 @@ EXTRA_SYNONYMS: dict[str, tuple[str, ...]] = {
     "newcomer_integration": ("immigre", "immigree", "nouvelle arrivante", "arrive au quebec"),
     "job_search": ("travailler", "boulot", "job hunting", "chercher du travail"),
     "resume_interview": ("entrevue d'embauche", "entretien d'embauche", "job interview"),
+    # Without these, "faire reconnaître mes diplômes" reads as "diplôme": return to school.
+    "skills_recognition": (
+        "reconnaitre",
+        "faire reconnaitre",
+        "reconnaitre mes diplomes",
+        "reconnaitre mon diplome",
+        "reconnaissance de mes diplomes",
+        "credential recognition",
+        "recognize my degree",
+        "diplomes etrangers",
+    ),
 }
 
 # Near misses shorter than this are too ambiguous ("dep" vs "de") and must match exactly.
