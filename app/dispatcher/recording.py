@@ -59,8 +59,10 @@ def record(
     only the attempt row is added.
     """
     with Session(engine, expire_on_commit=False) as session:
-        owned = _owned_events(session, results, worker)
+        # Writing first matters on SQLite: the transaction takes the write lock at once (and
+        # waits for it) instead of failing when it upgrades a read made before another commit.
         session.execute(insert(ATTEMPT), [_attempt_row(res, worker) for res in results])
+        owned = _owned_events(session, results, worker)
         changed = [
             _apply(owned[r.job.event_id], r, now, scale, rng)
             for r in results

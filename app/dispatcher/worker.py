@@ -7,7 +7,6 @@ import logging
 import os
 import random
 import socket
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -268,8 +267,3 @@ class Loop:
             log.warning(
                 "could not release %d leases; they expire by themselves: %s", len(jobs), exc
             )
-
-
-def new_stop_event() -> threading.Event:
-    """A stop signal for `run_forever`, set from another thread or a signal handler."""
-    return threading.Event()

@@ -9,11 +9,10 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from dispatch_support import PG_ENV, Receiver, make_handler, migrate_url
+from dispatch_support import PG_ENV, Receiver, ReceiverServer, make_handler, migrate_url
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
@@ -81,8 +80,7 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     rec = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(rec))
-    server.daemon_threads = True
+    server = ReceiverServer(("127.0.0.1", 0), make_handler(rec))
     rec.server = server
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

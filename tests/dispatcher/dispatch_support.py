@@ -96,6 +96,12 @@ def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.05
     return predicate()
 
 
+class ReceiverServer(ThreadingHTTPServer):
+    # The default listen backlog (5) refuses connections when a worker opens dozens at once.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 @dataclass
 class Received:
     webhook_id: str
@@ -114,7 +120,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     rejected: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
-    server: ThreadingHTTPServer | None = None
+    server: ReceiverServer | None = None
 
     @property
     def url(self) -> str:
@@ -144,7 +150,11 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            length = int(self.headers.get("content-length", "0"))
+            body = self.rfile.read(length)
+            if len(body) < length:
+                self.close_connection = True  # the sender died mid-request (kill -9 tests)
+                return
             status, wait = receiver.handle({k.lower(): v for k, v in self.headers.items()}, body)
             if wait:
                 time.sleep(wait)

@@ -115,6 +115,10 @@ def test_two_workers_never_deliver_an_event_twice(
         per_worker = conn.execute(
             text("SELECT worker, count(*) FROM delivery_attempt GROUP BY worker")
         ).all()
+        failures = conn.execute(
+            text("SELECT error FROM delivery_attempt WHERE outcome <> 'success'")
+        ).all()
+    assert failures == []  # nothing failed, so each event was attempted exactly once
     assert len(per_worker) == 2, per_worker  # both workers took part
     assert sum(n for _, n in per_worker) == 600
 
