@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from app.dispatcher.signing import signed_headers
+from app.dispatcher.urls import Resolver, UnsafeAddress, resolve_public
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ class Job:
     body: bytes
     # Set when the URL may not be called (a production rule): the attempt fails without sending.
     refused: str | None = None
+    # Production: resolve the host at this attempt, check every address, connect to a checked
+    # one (DNS rebinding cannot slip an internal address in between the check and the call).
+    pin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +131,7 @@ async def attempt_delivery(
     *,
     timeout_seconds: float,
     now: Callable[[], datetime],
+    resolver: Resolver | None = None,
 ) -> AttemptResult:
     """POST the signed body once and classify the answer. Never raises for the receiver's sake:
     2xx is a success, 410 means the endpoint is gone, anything else (3xx included, since
@@ -144,7 +149,9 @@ async def attempt_delivery(
     try:
         # httpx's timeouts bound each phase; this bounds the whole exchange (slow-drip bodies).
         async with asyncio.timeout(timeout_seconds):
-            status, excerpt = await _post(client, job)
+            status, excerpt = await _post(client, job, resolver)
+    except UnsafeAddress as exc:
+        return result("failure", error=_short(f"refused: {exc}"))
     except TimeoutError:
         return result("failure", error=f"timeout: no complete answer within {timeout_seconds:g} s")
     except httpx.TimeoutException as exc:
@@ -154,10 +161,34 @@ async def attempt_delivery(
     return result(_classify(status), status, _status_error(status), excerpt)
 
 
-async def _post(client: httpx.AsyncClient, job: Job) -> tuple[int, str | None]:
+async def _post(
+    client: httpx.AsyncClient, job: Job, resolver: Resolver | None
+) -> tuple[int, str | None]:
     headers = signed_headers(job.secret, job.webhook_id, job.body)
-    async with client.stream("POST", job.url, content=job.body, headers=headers) as response:
+    url, extensions = job.url, {}
+    if job.pin:
+        url, headers["host"], sni = await _pinned(job.url, resolver)
+        extensions = {"sni_hostname": sni}
+    request = client.build_request(
+        "POST", url, content=job.body, headers=headers, extensions=extensions
+    )
+    response = await client.send(request, stream=True)
+    try:
         return response.status_code, await _excerpt(response)
+    finally:
+        await response.aclose()
+
+
+async def _pinned(url: str, resolver: Resolver | None) -> tuple[str, str, str]:
+    """The URL rewritten to a checked address of its host, the Host header to send, and the
+    name TLS must verify the certificate against."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = await resolve_public(host, port, resolver=resolver)
+    literal = f"[{address}]" if ":" in address else address
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    return urlunsplit(parts._replace(netloc=netloc)), parts.netloc.rsplit("@", 1)[-1], host
 
 
 async def _excerpt(response: httpx.Response) -> str | None:

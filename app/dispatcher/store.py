@@ -89,6 +89,7 @@ def _job(row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool) -> 
         secret=endpoint.secret,
         body=encode_body(row.payload),
         refused=inbox_url_problem(endpoint.url, production=True) if production else None,
+        pin=production,
     )
 
 

@@ -26,6 +26,7 @@ from app.dispatcher.delivery import (
     make_client,
     origin_of,
 )
+from app.dispatcher.urls import Resolver
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Dispatcher:
         production: bool = False,
         now: Callable[[], datetime] = utcnow,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
         worker_id: str | None = None,
         rng: random.Random | None = None,
     ) -> None:
@@ -73,6 +75,7 @@ class Dispatcher:
         self.production = production
         self.now = now
         self.transport = transport
+        self.resolver = resolver
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.rng = rng
 
@@ -127,7 +130,9 @@ class Dispatcher:
         origin = origin_of(job.url)
         client = clients.acquire(origin)
         try:
-            return await attempt_delivery(client, job, timeout_seconds=self.timeout, now=self.now)
+            return await attempt_delivery(
+                client, job, timeout_seconds=self.timeout, now=self.now, resolver=self.resolver
+            )
         finally:
             clients.release(origin, client)
 
