@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 import ssl
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -22,12 +20,6 @@ from app.dispatcher.signing import signed_headers
 from app.dispatcher.urls import Resolver, UnsafeAddress, resolve_public
 
 log = logging.getLogger(__name__)
-
-if importlib.util.find_spec("sniffio") is None:
-    # httpcore imports `sniffio` on every request and recent anyio no longer installs it; a
-    # failed import is not cached, so each request paid a search of sys.path (about a tenth
-    # of a delivery's CPU time). Caching the miss makes `import sniffio` fail at once.
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 EXCERPT_BYTES = 1024
 USER_AGENT = "trouve-ton-x-dispatcher/1"
