@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -9,11 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
-from app.errors import PROBLEM_BASE, AppError
+from app.errors import PROBLEM_BASE, AppError, PayloadTooLarge
 
 log = logging.getLogger("ttx")
 PROBLEM_JSON = "application/problem+json"
+TOO_LARGE = "The body is larger than allowed (`TTX_MAX_BODY_BYTES`), announced or streamed"
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "description": "An error, as an RFC 9457 problem document",
@@ -35,8 +38,20 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            # A problem may quote what the client sent; text that UTF-8 cannot encode (a lone
+            # surrogate) is escaped instead of failing the error response itself.
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
+
+
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+    return ProblemResponse(body, status_code=body["status"], headers=headers)
 
 
 def _clean(errors: list[Any]) -> list[dict[str, Any]]:
@@ -49,7 +64,9 @@ def _clean(errors: list[Any]) -> list[dict[str, Any]]:
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn every exception into a problem document."""
+    """Register the handlers that turn every exception into a problem document, and say so in
+    the OpenAPI document."""
+    document(app)
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -76,6 +93,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 413:  # a streamed body over the limit (app.middleware.BodyLimit)
+            return problem_response(PayloadTooLarge(str(exc.detail)).to_problem(request.url.path))
+        headers = dict(exc.headers) if exc.headers else None
+        allowed = _allowed_methods(app, request.url.path) if exc.status_code == 405 else []
+        if allowed:  # the documentation pages are not in the document: their own Allow stands
+            headers = {"Allow": ", ".join(allowed)}
         return problem_response(
             {
                 "type": PROBLEM_BASE + f"http-{exc.status_code}",
@@ -84,7 +107,7 @@ def install(app: FastAPI) -> None:
                 "detail": str(exc.detail),
                 "instance": request.url.path,
             },
-            dict(exc.headers) if exc.headers else None,
+            headers,
         )
 
     @app.exception_handler(Exception)
@@ -98,6 +121,36 @@ def install(app: FastAPI) -> None:
                 "detail": "an unexpected error occurred; it has been logged",
             }
         )
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method some route takes at this path. The router's own `Allow` names only the
+    methods of the first route whose path matched, which misleads when several share a path."""
+    methods: set[str] = set()
+    for template, operations in app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def document(app: FastAPI) -> None:
+    """Make the OpenAPI document say that every error response is a problem document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if "requestBody" in operation:
+                    operation["responses"].setdefault("413", {"description": TOO_LARGE})
+                for status, response in operation.get("responses", {}).items():
+                    if status.startswith("4") and "content" not in response:
+                        response["content"] = PROBLEM_SCHEMA["content"]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _title(status: int) -> str:

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, Field
 
 from app.deps import AdminDep, SessionDep
-from app.schemas.common import Page
-from app.schemas.directory import CentreAdmin, CentreIn, CentreUpdate, ImportReport
+from app.schemas.common import Page, Strict
+from app.schemas.directory import (
+    CentreAdmin,
+    CentreIn,
+    CentreUpdate,
+    ImportFile,
+    ImportReport,
+    Ref,
+)
 from app.services import centres as service
 from app.services import importer, keys
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
+# The OpenAPI example's webhook secret: published on purpose, it protects nothing.
+EXAMPLE_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105  # nosec B105
 CENTRE_EXAMPLES: dict[str, Any] = {
     "fr": {
         "summary": "Un centre généraliste à Trois-Rivières",
@@ -37,10 +46,18 @@ CENTRE_EXAMPLES: dict[str, Any] = {
             "age_min": 16, "age_max": 35, "specialties": ["job_search", "return_to_school"],
             "locations": [{"municipality": "Montréal", "lat": 45.5017, "lon": -73.5673}],
             "inbox": {"url": "https://inbox.example.org/ttx",
-                      "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+                      "secret": EXAMPLE_SECRET},
         },
     },
 }  # fmt: skip
+
+
+# The JSON form of an import, its records pointing at the CentreIn schema of the document.
+IMPORT_SCHEMA = {
+    k: v
+    for k, v in ImportFile.model_json_schema(ref_template="#/components/schemas/{model}").items()
+    if k != "$defs"
+}
 
 
 @router.get("/centres", response_model=Page[CentreAdmin], summary="List every centre")
@@ -48,7 +65,7 @@ def list_centres(
     _: AdminDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> Page[CentreAdmin]:
     """All centres, inactive ones included, sorted by ref."""
     rows, total = service.list_centres(session, limit=limit, offset=offset)
@@ -94,7 +111,7 @@ def deactivate_centre(_: AdminDep, session: SessionDep, centre_id: uuid.UUID) ->
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"type": "object"}},
+                "application/json": {"schema": IMPORT_SCHEMA},
                 "text/csv": {"schema": {"type": "string"}},
             },
         }
@@ -108,9 +125,9 @@ async def import_centres(request: Request, _: AdminDep, session: SessionDep) -> 
     return importer.import_records(session, records)
 
 
-class KeyCreate(BaseModel):
-    role: Annotated[str, Field(pattern="^(admin|centre|partner)$")]
-    centre_ref: str | None = None
+class KeyCreate(Strict):
+    role: Literal["admin", "centre", "partner"]
+    centre_ref: Ref | None = None
     label: Annotated[str, Field(max_length=120)] | None = None
 
 

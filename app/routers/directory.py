@@ -9,7 +9,14 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import DirectoryDep
 from app.errors import NotFound
-from app.schemas.common import ClientGroupCode, LanguageCode, Page, RegionCode, SpecialtyCode
+from app.schemas.common import (
+    NO_NUL,
+    ClientGroupCode,
+    LanguageCode,
+    Page,
+    RegionCode,
+    SpecialtyCode,
+)
 from app.schemas.directory import CentrePublic
 from app.services.taxonomy import regions_with_counts, taxonomy
 
@@ -52,7 +59,9 @@ async def search_centres(
     specialty: Annotated[SpecialtyCode | None, Query()] = None,
     client_group: Annotated[ClientGroupCode | None, Query()] = None,
     language: Annotated[LanguageCode | None, Query(description="ISO 639-1, e.g. fr")] = None,
-    q: Annotated[str | None, Query(max_length=100, description="Words in name or town")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, pattern=NO_NUL, description="Words in name or town")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> Response:
@@ -67,10 +76,29 @@ async def search_centres(
     return Response(b'{"items":[' + items + tail, media_type=JSON)
 
 
-@router.get("/v1/centres.geojson", summary="Centre locations for maps")
-async def centres_geojson(directory: DirectoryDep) -> Response:
+class GeoJSONResponse(Response):
+    media_type = "application/geo+json"
+
+
+FEATURE_COLLECTION: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["type", "features"],
+}
+
+
+@router.get(
+    "/v1/centres.geojson",
+    summary="Centre locations for maps",
+    response_class=GeoJSONResponse,
+    responses={200: {"content": {"application/geo+json": {"schema": FEATURE_COLLECTION}}}},
+)
+async def centres_geojson(directory: DirectoryDep) -> GeoJSONResponse:
     """Every service point of every active centre as a GeoJSON FeatureCollection (RFC 7946)."""
-    return Response(directory.geojson, media_type="application/geo+json")
+    return GeoJSONResponse(directory.geojson)
 
 
 @router.get(

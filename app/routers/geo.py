@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from app.deps import DirectoryDep
 from app.geo import get_resolver
+from app.schemas.common import NO_NUL
 
 router = APIRouter(tags=["geography"])
 
@@ -93,6 +94,7 @@ async def resolve_location(
         Query(
             min_length=1,
             max_length=200,
+            pattern=NO_NUL,
             description="Postal code (`G8T 2A1`), FSA (`G8T`), municipality name or 5-digit code",
             openapi_examples=Q_EXAMPLES,
         ),

@@ -18,7 +18,27 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness", responses={503: {"description": "Not ready"}})
+READINESS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "status": {"enum": ["ready", "migrations_pending", "unavailable"]},
+        "database": {"enum": ["ok", "unreachable"]},
+        "revision": {"type": ["string", "null"]},
+        "head": {"type": ["string", "null"]},
+        "error": {"type": "string"},
+    },
+    "required": ["status", "database"],
+}
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness",
+    responses={
+        200: {"content": {"application/json": {"schema": READINESS}}},
+        503: {"description": "Not ready", "content": {"application/json": {"schema": READINESS}}},
+    },
+)
 def readyz(request: Request) -> Any:
     """Ready when the database answers and its schema is at the latest migration."""
     report = readiness(request.app.state.engine)

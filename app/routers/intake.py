@@ -24,6 +24,8 @@ from app.services.keys import Principal, authenticate
 from app.services.matching import LoadTracker, locate, match_answer, situation
 
 router = APIRouter(tags=["matching and intake"])
+# Printable ASCII, as a UUID or any client-made token is; the key is stored and compared.
+IDEMPOTENCY_KEY = r"^[\x21-\x7e]{1,200}$"
 
 
 def optional_caller(
@@ -78,7 +80,13 @@ async def match(
     status_code=201,
     response_model=ConsultationOut,
     summary="Submit a consultation request",
-    responses={409: {"description": "Same Idempotency-Key still in progress"}},
+    responses={
+        409: {"description": "Same Idempotency-Key still in progress"},
+        429: {
+            "description": "Too many requests from this address, or with this partner key",
+            "headers": {"Retry-After": {"description": "Seconds", "schema": {"type": "integer"}}},
+        },
+    },
 )
 def submit(
     request: Request,
@@ -88,7 +96,7 @@ def submit(
     load: LoadDep,
     caller: LimitedCallerDep,
     body: Annotated[ConsultationIn, Body(openapi_examples=CONSULTATION_EXAMPLES)],
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY)] = None,
 ) -> Any:
     """Store the request with the person's consent and send it to one centre: the one chosen
     (`centre_id`, which must be eligible) or the best-ranked. With no eligible centre the

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/admin/privacy", tags=["privacy"])
 class PersonLookup(Strict):
     email: Email | None = None
     phone: Phone | None = None
-    confirm: Annotated[bool, Field(description="Must be true to erase")] = False
+    confirm: Annotated[bool, Field(strict=True, description="Must be true to erase")] = False
 
 
 @router.post("/export", summary="Export a person's data")

@@ -6,10 +6,11 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app import dispatcher
 from app.deps import AdminDep, SessionDep, SettingsDep
+from app.schemas.common import Strict
 from app.services import staff
 from app.services.audit import actor_of
 from app.services.consultations import referral_summary
@@ -18,11 +19,11 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
 Status = Literal["routed", "unrouted", "accepted", "cancelled"]
 
 
-class RouteIn(BaseModel):
+class RouteIn(Strict):
     centre_id: uuid.UUID
 
 
-class CancelIn(BaseModel):
+class CancelIn(Strict):
     note: Annotated[str, Field(max_length=1000)] | None = None
 
 
@@ -32,7 +33,7 @@ def list_consultations(
     session: SessionDep,
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> dict[str, Any]:
     """Requests, oldest first, without personal data. `status=unrouted` is the queue of
     requests that no centre took and that wait for staff."""
@@ -78,7 +79,7 @@ def failed_deliveries(
     _: AdminDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> dict[str, Any]:
     """Deliveries that exhausted their retries, newest first, with their last error."""
     rows, total = dispatcher.list_failed(session, limit, offset)

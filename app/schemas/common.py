@@ -4,15 +4,64 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    field_validator,
+)
 
 from app.taxonomy import ALLOWED
 
 
+def unsafe_text(value: Any) -> str | None:
+    """Why a field's raw value may not be stored or echoed as text, or None when it may.
+
+    PostgreSQL text cannot hold NUL, and a lone surrogate (legal in JSON as `\\ud800`) cannot be
+    encoded as UTF-8: either would fail deep inside the database or the response, as a 500.
+    Strings and lists of strings are checked here; nested objects are `Strict` models that
+    check their own fields, so an error points at the field that holds the bad text."""
+    if isinstance(value, str):
+        return _text_problem(value)
+    if isinstance(value, list):
+        for item in value:
+            reason = _text_problem(item) if isinstance(item, str) else None
+            if reason:
+                return reason
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "text may not contain NUL characters"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text may not contain unpaired surrogates"
+    return None
+
+
+# For query parameters and headers, which no model checks: any text but NUL.
+NO_NUL = r"^[^\x00]*$"
+
+
 class Strict(BaseModel):
-    """Inputs refuse unknown fields: no mass assignment, typos are reported."""
+    """Inputs refuse unknown fields (no mass assignment, typos are reported) and text that
+    no store could keep."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        reason = unsafe_text(value)
+        if reason:
+            raise ValueError(reason)
+        return value
 
 
 def _check_codes(kind: str) -> Any:
@@ -43,18 +92,37 @@ def _check_code(kind: str) -> Any:
     return AfterValidator(check)
 
 
+def _listed(kind: str) -> Any:
+    # The document lists the allowed codes, so clients (and generated tests) know them; the
+    # validators above still give the friendlier message.
+    codes: list[JsonValue] = [code for code in sorted(ALLOWED[kind])]
+    return Field(json_schema_extra={"enum": codes})
+
+
 Code = Annotated[str, StringConstraints(max_length=40)]
-RegionCodes = Annotated[list[Code], Field(max_length=17), _check_codes("region")]
-SpecialtyCodes = Annotated[list[Code], Field(max_length=20), _check_codes("specialty")]
-ClientGroupCodes = Annotated[list[Code], Field(max_length=20), _check_codes("client_group")]
-LanguageCodes = Annotated[list[Code], Field(max_length=50), _check_codes("language")]
-ModeCodes = Annotated[list[Code], Field(max_length=3), _check_codes("mode")]
-RegionCode = Annotated[str, _check_code("region")]
-SpecialtyCode = Annotated[str, _check_code("specialty")]
-ClientGroupCode = Annotated[str, _check_code("client_group")]
-LanguageCode = Annotated[str, _check_code("language")]
-ModeCode = Annotated[str, _check_code("mode")]
-IntakeStatus = Annotated[str, _check_code("intake_status")]
+RegionCodes = Annotated[
+    list[Annotated[Code, _listed("region")]], Field(max_length=17), _check_codes("region")
+]
+SpecialtyCodes = Annotated[
+    list[Annotated[Code, _listed("specialty")]], Field(max_length=20), _check_codes("specialty")
+]
+ClientGroupCodes = Annotated[
+    list[Annotated[Code, _listed("client_group")]],
+    Field(max_length=20),
+    _check_codes("client_group"),
+]
+LanguageCodes = Annotated[
+    list[Annotated[Code, _listed("language")]], Field(max_length=50), _check_codes("language")
+]
+ModeCodes = Annotated[
+    list[Annotated[Code, _listed("mode")]], Field(max_length=3), _check_codes("mode")
+]
+RegionCode = Annotated[str, _check_code("region"), _listed("region")]
+SpecialtyCode = Annotated[str, _check_code("specialty"), _listed("specialty")]
+ClientGroupCode = Annotated[str, _check_code("client_group"), _listed("client_group")]
+LanguageCode = Annotated[str, _check_code("language"), _listed("language")]
+ModeCode = Annotated[str, _check_code("mode"), _listed("mode")]
+IntakeStatus = Annotated[str, _check_code("intake_status"), _listed("intake_status")]
 
 T = TypeVar("T")
 

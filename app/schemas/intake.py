@@ -129,7 +129,8 @@ class PersonIn(Strict):
 class ConsentIn(Strict):
     notice_version: Annotated[str, StringConstraints(min_length=1, max_length=20)]
     purposes: Annotated[list[Literal["referral", "statistics"]], Field(min_length=1, max_length=2)]
-    accepted: bool
+    # Consent is a JSON `true`, not a value that happens to read as one ("yes", 1).
+    accepted: Annotated[bool, Field(strict=True)]
 
     @model_validator(mode="after")
     def _given(self) -> ConsentIn:

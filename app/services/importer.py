@@ -46,6 +46,8 @@ def _parse_json(text: str) -> list[Any]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"malformed JSON at line {exc.lineno}, column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise InvalidInput("the JSON is nested too deeply") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("centres"), list):
         raise InvalidInput('a JSON import is an object {"centres": [...]}')
     if set(doc) != {"centres"}:
