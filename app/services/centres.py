@@ -198,7 +198,8 @@ def _resolve_location(item: LocationIn, position: int) -> Location:
             resolver.check_point_near(named, item.lat, item.lon)
         lat, lon = item.lat, item.lon
     else:
-        assert named is not None  # the schema demands a municipality, postal code or point
+        # The schema demands a municipality, postal code or point.
+        assert named is not None  # nosec B101  # a type narrowing, not a check of input
         region, lat, lon = named.region_code, named.lat, named.lon
     return Location(
         position=position,
