@@ -25,6 +25,7 @@ check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app
+	$(BIN)/bandit -c pyproject.toml -r app -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Mapping
 
-SECRET_PREFIX = "whsec_"  # noqa: S105  (a format prefix, not a secret)
+SECRET_PREFIX = "whsec_"  # noqa: S105  # nosec B105  # a format prefix, not a secret
 TOLERANCE_SECONDS = 5 * 60
 
 

@@ -80,7 +80,7 @@ def _profile(rng: random.Random, n: int) -> CentreProfile:
 
 def iter_synthetic_profiles(count: int, seed: int = 0) -> Iterator[CentreProfile]:
     """`count` invented centres spread over the 17 regions, the same for the same seed."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # reproducible test data, not secrets
     return (_profile(rng, n) for n in range(count))
 
 
@@ -110,5 +110,5 @@ def synthetic_situation(rng: random.Random) -> Situation:
 
 def synthetic_situations(count: int, seed: int = 0) -> list[Situation]:
     """`count` invented situations, the same for the same seed."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # reproducible test data, not secrets
     return [synthetic_situation(rng) for _ in range(count)]

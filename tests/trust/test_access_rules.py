@@ -90,7 +90,9 @@ def concrete(path: str) -> str:
 @pytest.fixture
 def keys(client: TestClient, admin_headers: dict[str, str], engine: Engine) -> dict[str, dict]:
     doc = {"centres": [centre_record("rule-centre")]}
-    assert client.post("/v1/admin/centres/import", json=doc, headers=admin_headers).status_code == 200
+    assert (
+        client.post("/v1/admin/centres/import", json=doc, headers=admin_headers).status_code == 200
+    )
     return {
         ADMIN: admin_headers,
         CENTRE: make_key(engine, "centre", "rule-centre"),
