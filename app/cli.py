@@ -142,7 +142,10 @@ def _import_file(path: Path) -> int:
                 total=len(records), unit="centre", disable=len(records) < 50, file=sys.stderr
             ) as bar,
         ):
-            report = importer.import_records(session, records, progress=bar.update)
+            production = get_settings().env == "production"
+            report = importer.import_records(
+                session, records, production=production, progress=bar.update
+            )
     except AppError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         for err in exc.errors or []:

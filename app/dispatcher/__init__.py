@@ -12,6 +12,7 @@ from app.dispatcher.admin import (
     list_failed,
     reenable_endpoint,
     replay,
+    to_pull,
 )
 from app.dispatcher.outbox import enqueue, on_delivered, remove_delivered_hook
 from app.dispatcher.process import EmbeddedDispatcher, run_worker, start_embedded
@@ -41,5 +42,6 @@ __all__ = [
     "run_worker",
     "sign",
     "start_embedded",
+    "to_pull",
     "verify",
 ]

@@ -75,6 +75,19 @@ def cancel_pending(session: Session, subject_id: uuid.UUID) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def to_pull(session: Session, centre_id: uuid.UUID) -> int:
+    """A centre's webhook endpoint was removed: what is still queued for it waits in its
+    inbox API instead (`pull`), rather than never being claimed."""
+    result = session.execute(
+        update(OutboxEvent)
+        .where(col(OutboxEvent.centre_id) == centre_id, col(OutboxEvent.status) == "pending")
+        .values(status="pull", locked_until=None, locked_by=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.flush()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def acknowledge_pull(
     session: Session, subject_ids: Iterable[uuid.UUID], *, now: datetime | None = None
 ) -> int:

@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from app.deps import AdminDep, SessionDep
+from app.deps import AdminDep, SessionDep, SettingsDep
 from app.schemas.common import Page, Strict
 from app.schemas.directory import (
     CentreAdmin,
@@ -76,11 +77,13 @@ def list_centres(
 def create_centre(
     _: AdminDep,
     session: SessionDep,
+    settings: SettingsDep,
     body: Annotated[CentreIn, Body(openapi_examples=CENTRE_EXAMPLES)],
 ) -> CentreAdmin:
     """Add a centre. Its `ref` must be new (409). Locations without a point are placed from
     their municipality or postal code. / Ajoute un centre au répertoire."""
-    return service.to_admin(service.create_centre(session, body))
+    centre = service.create_centre(session, body, production=settings.env == "production")
+    return service.to_admin(centre)
 
 
 @router.get("/centres/{centre_id}", response_model=CentreAdmin, summary="One centre, staff view")
@@ -91,10 +94,15 @@ def get_centre(_: AdminDep, session: SessionDep, centre_id: uuid.UUID) -> Centre
 
 @router.patch("/centres/{centre_id}", response_model=CentreAdmin, summary="Update a centre")
 def update_centre(
-    _: AdminDep, session: SessionDep, centre_id: uuid.UUID, body: CentreUpdate
+    _: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    centre_id: uuid.UUID,
+    body: CentreUpdate,
 ) -> CentreAdmin:
     """Change the fields given; `"inbox": null` removes the webhook endpoint."""
-    return service.to_admin(service.update_centre(session, centre_id, body))
+    production = settings.env == "production"
+    return service.to_admin(service.update_centre(session, centre_id, body, production=production))
 
 
 @router.delete("/centres/{centre_id}", response_model=CentreAdmin, summary="Deactivate a centre")
@@ -117,12 +125,18 @@ def deactivate_centre(_: AdminDep, session: SessionDep, centre_id: uuid.UUID) ->
         }
     },
 )
-async def import_centres(request: Request, _: AdminDep, session: SessionDep) -> ImportReport:
+async def import_centres(
+    request: Request, _: AdminDep, session: SessionDep, settings: SettingsDep
+) -> ImportReport:
     """Upsert centres by `ref` from a DESIGN §5 file. All or nothing: any invalid record
     imports nothing, and every error is listed with its record and field."""
     raw = await request.body()
-    records = importer.parse_file(raw, content_type=request.headers.get("content-type", ""))
-    return importer.import_records(session, records)
+    kind = request.headers.get("content-type", "")
+    # Parsing, placing and writing are CPU and database work: off the event loop.
+    records = await run_in_threadpool(importer.parse_file, raw, content_type=kind)
+    return await run_in_threadpool(
+        importer.import_records, session, records, production=settings.env == "production"
+    )
 
 
 class KeyCreate(Strict):

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
+from app import dispatcher
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.geo import GeoError, get_resolver
@@ -85,22 +86,26 @@ def list_centres(
     return list(rows), total
 
 
-def create_centre(session: Session, data: CentreIn) -> Centre:
+def create_centre(session: Session, data: CentreIn, *, production: bool = False) -> Centre:
     """Add a centre; its ref must be new (409 otherwise)."""
     if get_centre_by_ref(session, data.ref) is not None:
         raise Conflict(f"a centre with ref {data.ref!r} already exists", ref=data.ref)
+    check_inbox(data.inbox, ["body", "inbox", "url"], production=production)
     centre = Centre(ref=data.ref, name=data.name)
-    apply_fields(centre, data, resolve_locations(data.locations, ["locations"]))
+    apply_fields(session, centre, data, resolve_locations(data.locations, ["locations"]))
     session.add(centre)
     mark_directory_changed(session)
     session.flush()
     return centre
 
 
-def update_centre(session: Session, centre_id: uuid.UUID, data: CentreUpdate) -> Centre:
+def update_centre(
+    session: Session, centre_id: uuid.UUID, data: CentreUpdate, *, production: bool = False
+) -> Centre:
     """Change only the fields the caller gave."""
     centre = get_centre(session, centre_id)
     given = data.model_fields_set
+    check_inbox(data.inbox, ["body", "inbox", "url"], production=production)
     for name in SCALAR_FIELDS:
         if name in given:
             setattr(centre, name, getattr(data, name))
@@ -116,7 +121,7 @@ def update_centre(session: Session, centre_id: uuid.UUID, data: CentreUpdate) ->
     if "locations" in given and data.locations is not None:
         centre.locations = resolve_locations(data.locations, ["body", "locations"])
     if "inbox" in given:
-        _set_inbox(centre, data.inbox)
+        _set_inbox(session, centre, data.inbox)
     centre.updated_at = utcnow()
     session.add(centre)
     mark_directory_changed(session)
@@ -135,7 +140,9 @@ def deactivate_centre(session: Session, centre_id: uuid.UUID) -> Centre:
     return centre
 
 
-def apply_fields(centre: Centre, data: CentreFields, locations: list[Location]) -> None:
+def apply_fields(
+    session: Session, centre: Centre, data: CentreFields, locations: list[Location]
+) -> None:
     """Overwrite every field of `centre` from a full record (create and import upsert)."""
     for name in SCALAR_FIELDS:
         setattr(centre, name, getattr(data, name))
@@ -143,7 +150,7 @@ def apply_fields(centre: Centre, data: CentreFields, locations: list[Location]) 
     centre.updated_at = utcnow()
     _set_links(centre, data.regions_served, data.specialties, data.client_groups)
     centre.locations = locations
-    _set_inbox(centre, data.inbox)
+    _set_inbox(session, centre, data.inbox)
 
 
 def _set_links(
@@ -160,8 +167,19 @@ def _set_links(
         centre.client_group_links = [CentreClientGroup(client_group_code=c) for c in groups]
 
 
-def _set_inbox(centre: Centre, inbox: InboxIn | None) -> None:
+def check_inbox(inbox: InboxIn | None, loc: list[str | int], *, production: bool) -> None:
+    """In production an inbox is `https` on a host whose every address is public (DESIGN §8);
+    the dispatcher checks again at each delivery."""
+    problem = inbox and dispatcher.inbox_url_problem(inbox.url, production=production, resolve=True)
+    if problem:
+        raise InvalidInput(f"inbox URL refused: {problem}", errors=[{"loc": loc, "msg": problem}])
+
+
+def _set_inbox(session: Session, centre: Centre, inbox: InboxIn | None) -> None:
     if inbox is None:
+        if centre.inbox is not None:
+            # What was queued for the removed webhook is now read through the inbox API.
+            dispatcher.to_pull(session, centre.id)
         centre.inbox = None
         return
     if centre.inbox is None:

@@ -16,6 +16,7 @@ from app.models import Centre, Location
 from app.schemas.directory import CentreIn, ImportReport
 from app.services.centres import (
     apply_fields,
+    check_inbox,
     get_centre_by_ref,
     mark_directory_changed,
     resolve_locations,
@@ -116,13 +117,18 @@ def _record_error(index: int, ref: Any, loc: list[Any], msg: str) -> dict[str, A
 
 
 def import_records(
-    session: Session, records: list[Any], *, progress: Progress | None = None
+    session: Session,
+    records: list[Any],
+    *,
+    production: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Upsert every record by ref, or none: any invalid record fails the whole import."""
     centres, errors = validate_records(records)
     placed: list[tuple[CentreIn, list[Location]]] = []
     for index, centre in centres:
         try:
+            check_inbox(centre.inbox, ["inbox", "url"], production=production)
             placed.append((centre, resolve_locations(centre.locations, ["locations"])))
         except InvalidInput as exc:
             for err in exc.errors or []:
@@ -140,7 +146,7 @@ def import_records(
     for data, locations in placed:
         existing = get_centre_by_ref(session, data.ref)
         row = existing or Centre(ref=data.ref, name=data.name)
-        apply_fields(row, data, locations)
+        apply_fields(session, row, data, locations)
         session.add(row)
         created, updated = (created, updated + 1) if existing else (created + 1, updated)
     mark_directory_changed(session)

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.models import Centre
+from app.main import create_app
+from app.models import Centre, OutboxEvent
+from app.settings import Settings
 from tests.conftest import both_backends, make_key
 from tests.factories import DEMO_SECRET, centre_record, montreal_record
 
@@ -206,3 +208,42 @@ def test_oversized_body_is_413(client: TestClient, admin_headers: dict[str, str]
     huge = centre_record(description_fr="x" * 300_000)
     bad = client.post("/v1/admin/centres", json=huge, headers=admin_headers)
     assert bad.status_code == 413 and bad.headers["content-type"] == PROBLEM
+
+
+def test_production_refuses_inboxes_that_reach_inside(settings: Settings) -> None:
+    production = settings.model_copy(update={"env": "production", "secret_key": "k" * 40})
+    with TestClient(create_app(production, embedded_dispatcher=False)) as client:
+        headers = make_key(client.app.state.engine, "admin")  # type: ignore[attr-defined]
+        for url in ("https://127.0.0.1/x", "http://inbox.example.org/x", "https://10.0.0.8/x",
+                    "https://[::ffff:169.254.169.254]/x", "https://localhost/x"):  # fmt: skip
+            inbox = {"url": url, "secret": DEMO_SECRET}
+            bad = create(client, headers, centre_record(inbox=inbox))
+            assert bad.status_code == 422, url
+            assert bad.json()["errors"][0]["loc"] == ["body", "inbox", "url"]
+        doc = {
+            "centres": [centre_record(inbox={"url": "https://192.168.0.2/", "secret": DEMO_SECRET})]
+        }
+        bad = client.post("/v1/admin/centres/import", json=doc, headers=headers)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["inbox", "url"]
+        public = {"url": "https://93.184.215.14/ttx", "secret": DEMO_SECRET}
+        assert create(client, headers, centre_record(inbox=public)).status_code == 201
+
+
+def test_removing_an_inbox_turns_queued_webhooks_into_pull(
+    client: TestClient, admin_headers: dict[str, str], engine: Engine
+) -> None:
+    inbox = {"url": "http://127.0.0.1:9/never", "secret": DEMO_SECRET}
+    centre = create(client, admin_headers, centre_record(inbox=inbox)).json()
+    request = {
+        "person": {"first_name": "Noé", "last_name": "Exemple", "email": "noe@example.org"},
+        "criteria": {"location": {"municipality": "Trois-Rivières"}},
+        "consent": {"notice_version": "2026-01", "purposes": ["referral"], "accepted": True},
+    }
+    assert client.post("/v1/consultations", json=request).status_code == 201
+    with Session(engine) as s:
+        assert [e.status for e in s.scalars(select(OutboxEvent))] == ["pending"]
+    patched = client.patch(f"/v1/admin/centres/{centre['id']}", json={"inbox": None},
+                           headers=admin_headers)  # fmt: skip
+    assert patched.status_code == 200 and patched.json()["inbox"] is None
+    with Session(engine) as s:
+        assert [e.status for e in s.scalars(select(OutboxEvent))] == ["pull"]
