@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.crypto import decrypt_json, encrypt_json
 from app.db import utcnow
 from app.models.directory import InboxEndpoint
 from app.models.outbox import OutboxEvent
@@ -31,6 +32,7 @@ def enqueue(
     subject_id: uuid.UUID | None,
     data: Mapping[str, Any],
     now: datetime | None = None,
+    seal_key: str | None = None,
 ) -> OutboxEvent:
     """Queue a webhook for a centre inside the caller's transaction.
 
@@ -38,6 +40,8 @@ def enqueue(
     transaction commits. A centre without an inbox endpoint gets a `pull` event (it reads its
     referrals through the inbox API); otherwise the event is `pending` and due at once.
     `data` may hold UUIDs, datetimes and decimals: they are stored as JSON strings.
+    With `seal_key` (data holding personal information), `data` is stored encrypted and only
+    decrypted by the worker that sends it.
     """
     moment = now or utcnow()
     has_endpoint = session.exec(
@@ -48,7 +52,7 @@ def enqueue(
         event_type=event_type,
         centre_id=centre_id,
         subject_id=subject_id,
-        payload=webhook_body(event_type, moment, data),
+        payload=seal(webhook_body(event_type, moment, data), seal_key),
         status="pending" if has_endpoint is not None else "pull",
         next_attempt_at=moment,
         created_at=moment,
@@ -56,6 +60,12 @@ def enqueue(
     session.add(event)
     session.flush()
     return event
+
+
+def _open(token: str, key: str | None) -> Any:
+    if key is None:
+        raise ValueError("the body is sealed and this worker has no TTX_SECRET_KEY")
+    return decrypt_json(key, token)
 
 
 def new_webhook_id() -> str:
@@ -69,9 +79,19 @@ def webhook_body(event_type: str, moment: datetime, data: Mapping[str, Any]) -> 
     return {"type": event_type, "timestamp": stamp, "data": to_json_value(dict(data))}
 
 
-def encode_body(payload: Mapping[str, Any]) -> bytes:
-    """Serialise a stored body with `type` first, whatever key order the database kept."""
-    ordered = {"type": payload["type"], "timestamp": payload["timestamp"], "data": payload["data"]}
+def seal(body: dict[str, Any], key: str | None) -> dict[str, Any]:
+    """Encrypt a body's `data` at rest; `type` and `timestamp` stay readable for staff."""
+    if key is None:
+        return body
+    return {"type": body["type"], "timestamp": body["timestamp"],
+            "sealed": encrypt_json(key, body["data"])}  # fmt: skip
+
+
+def encode_body(payload: Mapping[str, Any], key: str | None = None) -> bytes:
+    """Serialise a stored body with `type` first, whatever key order the database kept,
+    opening a sealed `data` with `key` (ValueError when it cannot)."""
+    data = payload["data"] if "sealed" not in payload else _open(payload["sealed"], key)
+    ordered = {"type": payload["type"], "timestamp": payload["timestamp"], "data": data}
     return json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -21,7 +21,14 @@ ERROR_CHARS = 500
 
 
 def claim(
-    engine: Engine, *, worker: str, limit: int, now: datetime, lease: timedelta, production: bool
+    engine: Engine,
+    *,
+    worker: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    production: bool,
+    seal_key: str | None = None,
 ) -> list[Job]:
     """Take up to `limit` due events whose endpoint is enabled, leasing them to `worker`.
 
@@ -73,13 +80,19 @@ def claim(
         }
     # An endpoint deleted meanwhile: its rows are left to their lease and no longer claimed.
     return [
-        _job(row, endpoints[row.centre_id], production)
+        _job(row, endpoints[row.centre_id], production, seal_key)
         for row in rows
         if row.centre_id in endpoints
     ]
 
 
-def _job(row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool) -> Job:
+def _job(
+    row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool, seal_key: str | None
+) -> Job:
+    try:
+        body, unreadable = encode_body(row.payload, seal_key), None
+    except ValueError as exc:
+        body, unreadable = b"", str(exc)
     return Job(
         event_id=row.id,
         webhook_id=row.webhook_id,
@@ -87,8 +100,9 @@ def _job(row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool) -> 
         endpoint_id=endpoint.id,
         url=endpoint.url,
         secret=endpoint.secret,
-        body=encode_body(row.payload),
-        refused=inbox_url_problem(endpoint.url, production=True) if production else None,
+        body=body,
+        refused=unreadable
+        or (inbox_url_problem(endpoint.url, production=True) if production else None),
         pin=production,
     )
 

@@ -62,6 +62,7 @@ class Dispatcher:
         now: Callable[[], datetime] = utcnow,
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
+        seal_key: str | None = None,
         worker_id: str | None = None,
         rng: random.Random | None = None,
     ) -> None:
@@ -76,6 +77,7 @@ class Dispatcher:
         self.now = now
         self.transport = transport
         self.resolver = resolver
+        self.seal_key = seal_key
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.rng = rng
 
@@ -86,6 +88,7 @@ class Dispatcher:
             engine,
             timeout_seconds=settings.webhook_timeout_seconds,
             production=settings.env == "production",
+            seal_key=settings.secret_key,
             **options,  # type: ignore[arg-type]
         )
 
@@ -144,6 +147,7 @@ class Dispatcher:
             now=self.now(),
             lease=self.lease,
             production=self.production,
+            seal_key=self.seal_key,
         )
 
     def _record(self, results: list[AttemptResult]) -> int:

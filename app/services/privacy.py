@@ -134,7 +134,10 @@ def anonymise(session: Session, consultation: Consultation) -> None:
     for event in session.exec(
         select(OutboxEvent).where(col(OutboxEvent.subject_id).in_(referral_ids))
     ).all():
-        event.payload = {**event.payload, "data": {"anonymised": True}}
+        kept: dict[str, Any] = {
+            k: event.payload[k] for k in ("type", "timestamp") if k in event.payload
+        }
+        event.payload = {**kept, "data": {"anonymised": True}}
         session.add(event)
 
 
@@ -169,5 +172,10 @@ def rotate_keys(session: Session, settings: Settings) -> int:
         remember_contacts(session, settings, consultation, person.get("email"), person.get("phone"))
         session.add(consultation)
         count += 1
+    for event in session.exec(select(OutboxEvent)).all():
+        if "sealed" in event.payload:
+            sealed = rotate(settings.secret_key, event.payload["sealed"])
+            event.payload = {**event.payload, "sealed": sealed}
+            session.add(event)
     session.flush()
     return count

@@ -75,6 +75,7 @@ def open_referral(
         centre_id=centre.id,
         subject_id=referral.id,
         data=webhook_data(settings, consultation, referral, centre),
+        seal_key=settings.secret_key,
     )
     return referral
 
