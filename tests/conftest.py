@@ -12,7 +12,8 @@ import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from app.db import make_engine, session_scope
@@ -61,17 +62,21 @@ def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, migrated, dropped at the end."""
     admin_url = make_url(postgres_admin_url())
     name = f"ttx_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    _admin_sql(admin_url, f'CREATE DATABASE "{name}"')
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:
         migrate(url)
         yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_sql(url: URL, sql: str) -> None:
+    # A fresh connection each time: a test may restart the server in between.
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(sql))
+    admin.dispose()
 
 
 def _reset_postgres(url: str) -> None:
