@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.errors import Forbidden
 from app.services.directory_index import Directory, DirectoryIndex
@@ -38,9 +39,12 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_directory(request: Request) -> Directory:
+async def get_directory(request: Request) -> Directory:
+    """The directory snapshot: at once when fresh, else refreshed in a worker thread (the
+    refresh reads the database), so the hot path never leaves the event loop."""
     index: DirectoryIndex = request.app.state.directory
-    return index.get()
+    snapshot = index.peek()
+    return snapshot if snapshot is not None else await run_in_threadpool(index.get)
 
 
 DirectoryDep = Annotated[Directory, Depends(get_directory)]

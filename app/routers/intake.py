@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic_core import to_json
+from starlette.concurrency import run_in_threadpool
 
 from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep
 from app.ratelimit import RateLimiter
@@ -52,9 +54,11 @@ def rate_limited(request: Request, caller: CallerDep) -> Principal | None:
 LimitedCallerDep = Annotated[Principal | None, Depends(rate_limited)]
 
 
-def get_load(request: Request) -> Mapping[str, int]:
+async def get_load(request: Request) -> Mapping[str, int]:
+    """Open referrals per centre: at once when fresh, else read in a worker thread."""
     tracker: LoadTracker = request.app.state.load
-    return tracker.get()
+    counts = tracker.peek()
+    return counts if counts is not None else await run_in_threadpool(tracker.get)
 
 
 LoadDep = Annotated[Mapping[str, int], Depends(get_load)]
@@ -72,7 +76,8 @@ async def match(
     Les centres admissibles, du plus pertinent au moins pertinent, avec leurs raisons."""
     place = locate(body.location)
     outcome = directory.match_index.rank(situation(body, place), load=load)
-    return match_answer(place, outcome)
+    # Built from typed values already: serialise once rather than validate it again.
+    return Response(to_json(match_answer(place, outcome)), media_type="application/json")
 
 
 @router.post(
@@ -113,15 +118,18 @@ def submit(
         if replay is not None:
             return JSONResponse(replay.body, status_code=replay.status)
     try:
-        consultation = consultations.submit(session, settings, directory, load, body, caller)
-        answer = consultations.summary(session, consultation)
+        consultation, referral = consultations.submit(
+            session, settings, directory, load, body, caller
+        )
+        answer = consultations.answer(directory, consultation, referral)
         if idempotency_key is not None:
             idempotency.finish(session, scope, idempotency_key, 201, answer)
     except BaseException:
         if idempotency_key is not None:
             idempotency.abandon(request.app.state.engine, scope, idempotency_key)
         raise
-    request.app.state.load.invalidate()
+    if referral is not None:
+        request.app.state.load.add(str(referral.centre_id))
     return JSONResponse(answer, status_code=201)
 
 

@@ -34,7 +34,7 @@ def submit(
     load: Mapping[str, int],
     body: ConsultationIn,
     principal: Principal | None,
-) -> Consultation:
+) -> tuple[Consultation, Referral | None]:
     """Store the request with its consent, rank the centres, and send it to the chosen or the
     best-ranked one. With no eligible centre it is stored `unrouted`, for staff."""
     place = locate(body.criteria.location)
@@ -44,7 +44,7 @@ def submit(
     if body.centre_id is not None:
         ranking = _chosen_first(directory, ranking, body.centre_id, wanted)
     consultation = Consultation(
-        status="unrouted",
+        status="routed" if ranking else "unrouted",
         channel=principal.role if principal else "public",
         partner_key_id=principal.key_id if principal and principal.role == "partner" else None,
         region_code=place.region_code,
@@ -57,12 +57,19 @@ def submit(
         message_enc=encrypt_json(settings.secret_key, body.message) if body.message else None,
     )  # fmt: skip
     session.add(consultation)
-    session.flush()
     remember_contacts(session, settings, consultation, body.person.email, body.person.phone)
+    referral = None
     if ranking:
-        referrals.route_next(session, settings, consultation, _actor(principal))
+        # The snapshot ranked only active centres with open intake: the first one takes it.
+        best = directory.by_id[ranking[0]["centre_id"]]
+        target = referrals.CentreRef(id=uuid.UUID(best.id), ref=best.ref)
+        first = (body.person.model_dump(), body.message)
+        actor = _actor(principal)
+        referral = referrals.open_referral(
+            session, settings, consultation, target, ranking[0], actor, first=first
+        )
     session.flush()
-    return consultation
+    return consultation, referral
 
 
 def _ranking(outcome: MatchOutcome) -> list[dict[str, Any]]:
@@ -116,6 +123,20 @@ def _actor(principal: Principal | None) -> str:
     return f"{principal.role}:{principal.key_id}" if principal else "public"
 
 
+def answer(
+    directory: Directory, consultation: Consultation, referral: Referral | None
+) -> dict[str, Any]:
+    """The answer of `POST /v1/consultations`, from what the submission has in hand."""
+    centre = directory.by_id.get(str(referral.centre_id)) if referral else None
+    return {
+        "id": str(consultation.id),
+        "status": consultation.status,
+        "created_at": consultation.created_at.isoformat(),
+        "referral": _referral_view(referral, centre.ref if centre else None,
+                                   centre.name if centre else None) if referral else None,
+    }  # fmt: skip
+
+
 def summary(session: Session, consultation: Consultation) -> dict[str, Any]:
     """The answer of `POST /v1/consultations`: id, status and the current referral."""
     referral = session.scalars(
@@ -134,10 +155,13 @@ def summary(session: Session, consultation: Consultation) -> dict[str, Any]:
 
 def referral_summary(session: Session, referral: Referral) -> dict[str, Any]:
     centre = session.get(Centre, referral.centre_id)
+    return _referral_view(referral, centre.ref if centre else None, centre.name if centre else None)
+
+
+def _referral_view(referral: Referral, ref: str | None, name: str | None) -> dict[str, Any]:
     return {
         "id": str(referral.id), "state": referral.state, "attempt": referral.attempt,
-        "centre": {"id": str(referral.centre_id), "ref": centre.ref if centre else None,
-                   "name": centre.name if centre else None},
+        "centre": {"id": str(referral.centre_id), "ref": ref, "name": name},
         "rank": referral.rank, "score": referral.score, "reasons": referral.reasons,
         "created_at": referral.created_at.isoformat(),
         "expires_at": referral.expires_at.isoformat(),

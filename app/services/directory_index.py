@@ -142,11 +142,16 @@ class DirectoryIndex:
     def invalidate(self) -> None:
         self._stale = True
 
-    def get(self) -> Directory:
-        """The current snapshot; at most `refresh_seconds` behind another replica's writes."""
+    def peek(self) -> Directory | None:
+        """The snapshot when it is fresh, else None; never blocks (for the event loop)."""
         snap = self._snapshot
         due = time.monotonic() - self._checked_at > self._refresh_seconds
-        if snap is not None and not self._stale and not due:
+        return snap if snap is not None and not self._stale and not due else None
+
+    def get(self) -> Directory:
+        """The current snapshot; at most `refresh_seconds` behind another replica's writes."""
+        snap = self.peek()
+        if snap is not None:
             return snap
         with self._lock:
             return self._refresh()

@@ -85,12 +85,18 @@ class LoadTracker:
         self._counts: dict[str, int] = {}
         self._read_at = -1e9
 
-    def invalidate(self) -> None:
-        self._read_at = -1e9
+    def add(self, centre_id: str) -> None:
+        """Count a referral just made here; the next read corrects any drift."""
+        self._counts = {**self._counts, centre_id: self._counts.get(centre_id, 0) + 1}
+
+    def peek(self) -> Mapping[str, int] | None:
+        """The counts when fresh, else None; never blocks (for the event loop)."""
+        return self._counts if time.monotonic() - self._read_at <= self._ttl else None
 
     def get(self) -> Mapping[str, int]:
-        if time.monotonic() - self._read_at <= self._ttl:
-            return self._counts
+        fresh = self.peek()
+        if fresh is not None:
+            return fresh
         with self._lock:
             if time.monotonic() - self._read_at > self._ttl:
                 with Session(self._engine) as session:

@@ -4,6 +4,7 @@ cancelled by staff; a decline or an expiry moves the consultation to the next ce
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,13 +52,16 @@ def open_referral(
     session: Session,
     settings: Settings,
     consultation: Consultation,
-    centre: Centre,
+    centre: Centre | CentreRef,
     entry: dict[str, Any],
     actor: str,
+    *,
+    first: tuple[dict[str, Any], str | None] | None = None,
 ) -> Referral:
     """Create the next referral of a consultation and queue its webhook, in the caller's
-    transaction (both are dropped together on rollback)."""
-    attempt = 1 + len(_referrals_of(session, consultation.id))
+    transaction (both are dropped together on rollback). `first` is a new consultation's
+    person and message, already in hand: no query for earlier referrals, no decryption."""
+    attempt = 1 if first else 1 + len(_referrals_of(session, consultation.id))
     now = utcnow()
     referral = Referral(
         consultation_id=consultation.id, centre_id=centre.id, attempt=attempt, state="pending",
@@ -65,32 +69,47 @@ def open_referral(
         created_at=now, expires_at=now + timedelta(hours=settings.acceptance_delay_hours),
     )  # fmt: skip
     session.add(referral)
-    session.flush()
     session.add(ReferralEvent(referral_id=referral.id, to_state="pending", actor=actor, at=now))
     consultation.status = "routed"
     session.add(consultation)
+    person, message = first or (
+        person_of(settings, consultation),
+        message_of(settings, consultation),
+    )
     dispatcher.enqueue(
         session,
         event_type="referral.created",
         centre_id=centre.id,
         subject_id=referral.id,
-        data=webhook_data(settings, consultation, referral, centre),
+        data=webhook_data(consultation, referral, centre.ref, person, message),
         seal_key=settings.secret_key,
     )
     return referral
 
 
+@dataclass(frozen=True, slots=True)
+class CentreRef:
+    """The little of a centre a referral needs, when the directory snapshot has it."""
+
+    id: uuid.UUID
+    ref: str
+
+
 def webhook_data(
-    settings: Settings, consultation: Consultation, referral: Referral, centre: Centre
+    consultation: Consultation,
+    referral: Referral,
+    centre_ref: str,
+    person: dict[str, Any] | None,
+    message: str | None,
 ) -> dict[str, Any]:
     """The `data` of a `referral.created` webhook (DESIGN §8)."""
     return {
         "referral_id": str(referral.id),
         "consultation_id": str(consultation.id),
-        "centre_ref": centre.ref,
-        "person": person_of(settings, consultation),
+        "centre_ref": centre_ref,
+        "person": person,
         "criteria": consultation.criteria,
-        "message": message_of(settings, consultation),
+        "message": message,
         "match": {"rank": referral.rank, "score": referral.score,
                   "reasons": [r.get("code") for r in referral.reasons]},
         "expires_at": referral.expires_at.isoformat(),
