@@ -133,6 +133,7 @@ def _import_file(path: Path) -> int:
 
     from app.errors import AppError
     from app.services import importer
+    from app.services.centres import Rules
 
     try:
         records = importer.parse_file(path.read_bytes(), filename=path.name)
@@ -142,10 +143,8 @@ def _import_file(path: Path) -> int:
                 total=len(records), unit="centre", disable=len(records) < 50, file=sys.stderr
             ) as bar,
         ):
-            production = get_settings().env == "production"
-            report = importer.import_records(
-                session, records, production=production, progress=bar.update
-            )
+            rules = Rules.from_settings(get_settings())
+            report = importer.import_records(session, records, rules=rules, progress=bar.update)
     except AppError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         for err in exc.errors or []:

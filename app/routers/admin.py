@@ -82,7 +82,7 @@ def create_centre(
 ) -> CentreAdmin:
     """Add a centre. Its `ref` must be new (409). Locations without a point are placed from
     their municipality or postal code. / Ajoute un centre au répertoire."""
-    centre = service.create_centre(session, body, production=settings.env == "production")
+    centre = service.create_centre(session, body, rules=service.Rules.from_settings(settings))
     return service.to_admin(centre)
 
 
@@ -101,8 +101,8 @@ def update_centre(
     body: CentreUpdate,
 ) -> CentreAdmin:
     """Change the fields given; `"inbox": null` removes the webhook endpoint."""
-    production = settings.env == "production"
-    return service.to_admin(service.update_centre(session, centre_id, body, production=production))
+    rules = service.Rules.from_settings(settings)
+    return service.to_admin(service.update_centre(session, centre_id, body, rules=rules))
 
 
 @router.delete("/centres/{centre_id}", response_model=CentreAdmin, summary="Deactivate a centre")
@@ -135,7 +135,7 @@ async def import_centres(
     # Parsing, placing and writing are CPU and database work: off the event loop.
     records = await run_in_threadpool(importer.parse_file, raw, content_type=kind)
     return await run_in_threadpool(
-        importer.import_records, session, records, production=settings.env == "production"
+        importer.import_records, session, records, rules=service.Rules.from_settings(settings)
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,7 +14,7 @@ from sqlmodel import Session, col
 from app import dispatcher
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
-from app.geo import GeoError, get_resolver
+from app.geo import GeoError, Place, geocode_address, get_resolver
 from app.models import (
     Centre,
     CentreClientGroup,
@@ -33,6 +35,7 @@ from app.schemas.directory import (
     LocationIn,
     LocationPublic,
 )
+from app.settings import Settings
 
 CENTRE_LOADS = (
     selectinload(Centre.locations),  # type: ignore[arg-type]
@@ -86,13 +89,15 @@ def list_centres(
     return list(rows), total
 
 
-def create_centre(session: Session, data: CentreIn, *, production: bool = False) -> Centre:
+def create_centre(session: Session, data: CentreIn, *, rules: Rules | None = None) -> Centre:
     """Add a centre; its ref must be new (409 otherwise)."""
     if get_centre_by_ref(session, data.ref) is not None:
         raise Conflict(f"a centre with ref {data.ref!r} already exists", ref=data.ref)
-    check_inbox(data.inbox, ["body", "inbox", "url"], production=production)
+    rules = rules or Rules()
+    check_inbox(data.inbox, ["body", "inbox", "url"], production=rules.production)
     centre = Centre(ref=data.ref, name=data.name)
-    apply_fields(session, centre, data, resolve_locations(data.locations, ["locations"]))
+    locations = resolve_locations(data.locations, ["body", "locations"], geocode=rules.geocode)
+    apply_fields(session, centre, data, locations)
     session.add(centre)
     mark_directory_changed(session)
     session.flush()
@@ -100,12 +105,13 @@ def create_centre(session: Session, data: CentreIn, *, production: bool = False)
 
 
 def update_centre(
-    session: Session, centre_id: uuid.UUID, data: CentreUpdate, *, production: bool = False
+    session: Session, centre_id: uuid.UUID, data: CentreUpdate, *, rules: Rules | None = None
 ) -> Centre:
     """Change only the fields the caller gave."""
     centre = get_centre(session, centre_id)
     given = data.model_fields_set
-    check_inbox(data.inbox, ["body", "inbox", "url"], production=production)
+    rules = rules or Rules()
+    check_inbox(data.inbox, ["body", "inbox", "url"], production=rules.production)
     for name in SCALAR_FIELDS:
         if name in given:
             setattr(centre, name, getattr(data, name))
@@ -119,7 +125,9 @@ def update_centre(
         centre.active = data.active
     _set_links(centre, data.regions_served, data.specialties, data.client_groups)
     if "locations" in given and data.locations is not None:
-        centre.locations = resolve_locations(data.locations, ["body", "locations"])
+        centre.locations = resolve_locations(
+            data.locations, ["body", "locations"], geocode=rules.geocode
+        )
     if "inbox" in given:
         _set_inbox(session, centre, data.inbox)
     centre.updated_at = utcnow()
@@ -167,6 +175,28 @@ def _set_links(
         centre.client_group_links = [CentreClientGroup(client_group_code=c) for c in groups]
 
 
+Geocode = Callable[[str], Place | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What depends on the deployment: inbox URL rules, and online geocoding (off by default)."""
+
+    production: bool = False
+    geocode: Geocode | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        geocode = None
+        if settings.geocoder != "off":
+            agent = settings.geocoder_user_agent
+
+            def geocode(address: str) -> Place | None:
+                return geocode_address(address, enabled=True, user_agent=agent)
+
+        return cls(production=settings.env == "production", geocode=geocode)
+
+
 def check_inbox(inbox: InboxIn | None, loc: list[str | int], *, production: bool) -> None:
     """In production an inbox is `https` on a host whose every address is public (DESIGN §8);
     the dispatcher checks again at each delivery."""
@@ -191,13 +221,16 @@ def _set_inbox(session: Session, centre: Centre, inbox: InboxIn | None) -> None:
         centre.inbox.disabled_at, centre.inbox.consecutive_failures = None, 0
 
 
-def resolve_locations(items: list[LocationIn], loc: list[str | int]) -> list[Location]:
-    """Fill each location's point and region through the resolver; report every failure."""
+def resolve_locations(
+    items: list[LocationIn], loc: list[str | int], *, geocode: Geocode | None = None
+) -> list[Location]:
+    """Fill each location's point and region through the resolver (or, when turned on, an
+    online geocoder for street addresses); report every failure."""
     errors: list[dict[str, Any]] = []
     out: list[Location] = []
     for i, item in enumerate(items):
         try:
-            out.append(_resolve_location(item, i))
+            out.append(_resolve_location(item, i, geocode))
         except GeoError as exc:
             errors.append({"loc": [*loc, i], "msg": exc.detail, **exc.extra})
     if errors:
@@ -205,11 +238,17 @@ def resolve_locations(items: list[LocationIn], loc: list[str | int]) -> list[Loc
     return out
 
 
-def _resolve_location(item: LocationIn, position: int) -> Location:
+def _resolve_location(item: LocationIn, position: int, geocode: Geocode | None) -> Location:
     resolver = get_resolver()
     named = None
     if item.municipality or item.postal_code:
         named = resolver.place(municipality=item.municipality, postal_code=item.postal_code)
+    if item.lat is None and item.address and geocode is not None:
+        found = geocode(
+            ", ".join(filter(None, [item.address, item.municipality, item.postal_code]))
+        )
+        if found is not None and (named is None or found.region_code == named.region_code):
+            item = item.model_copy(update={"lat": found.lat, "lon": found.lon})
     if item.lat is not None and item.lon is not None:
         region = resolver.region_at(item.lat, item.lon)
         if named is not None and named.municipality_code is not None:

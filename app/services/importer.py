@@ -15,6 +15,7 @@ from app.errors import InvalidInput
 from app.models import Centre, Location
 from app.schemas.directory import CentreIn, ImportReport
 from app.services.centres import (
+    Rules,
     apply_fields,
     check_inbox,
     get_centre_by_ref,
@@ -120,16 +121,18 @@ def import_records(
     session: Session,
     records: list[Any],
     *,
-    production: bool = False,
+    rules: Rules | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Upsert every record by ref, or none: any invalid record fails the whole import."""
+    rules = rules or Rules()
     centres, errors = validate_records(records)
     placed: list[tuple[CentreIn, list[Location]]] = []
     for index, centre in centres:
         try:
-            check_inbox(centre.inbox, ["inbox", "url"], production=production)
-            placed.append((centre, resolve_locations(centre.locations, ["locations"])))
+            check_inbox(centre.inbox, ["inbox", "url"], production=rules.production)
+            locations = resolve_locations(centre.locations, ["locations"], geocode=rules.geocode)
+            placed.append((centre, locations))
         except InvalidInput as exc:
             for err in exc.errors or []:
                 errors.append(_record_error(index, centre.ref, err["loc"], err["msg"]))

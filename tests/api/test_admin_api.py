@@ -80,7 +80,7 @@ def test_point_outside_quebec_refused(client: TestClient, admin_headers: dict[st
     toronto = [{"municipality": "Trois-Rivières", "lat": 43.65, "lon": -79.38}]
     bad = create(client, admin_headers, centre_record(locations=toronto))
     assert bad.status_code == 422
-    assert bad.json()["errors"][0]["loc"][:2] == ["locations", 0]
+    assert bad.json()["errors"][0]["loc"][:3] == ["body", "locations", 0]
 
 
 def test_malformed_json_is_400(client: TestClient, admin_headers: dict[str, str]) -> None:
