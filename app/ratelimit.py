@@ -21,6 +21,7 @@ class RateLimiter:
 
     def __init__(self, settings: Settings) -> None:
         storage = storage_from_string(settings.redis_url or "memory://")
+        self.shared = settings.redis_url is not None
         self._limiter = MovingWindowRateLimiter(storage)
         self.public: RateLimitItem = parse(settings.rate_limit_public)
         self.partner: RateLimitItem = parse(settings.rate_limit_partner)

@@ -44,9 +44,10 @@ def enqueue(
     decrypted by the worker that sends it.
     """
     moment = now or utcnow()
-    has_endpoint = session.exec(
-        select(InboxEndpoint.id).where(InboxEndpoint.centre_id == centre_id)
-    ).first()
+    with session.no_autoflush:  # one flush for the whole business write, below
+        has_endpoint = session.exec(
+            select(InboxEndpoint.id).where(InboxEndpoint.centre_id == centre_id)
+        ).first()
     event = OutboxEvent(
         webhook_id=new_webhook_id(),
         event_type=event_type,

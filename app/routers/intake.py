@@ -22,7 +22,7 @@ from app.schemas.intake import (
     MatchResponse,
 )
 from app.services import consultations, idempotency
-from app.services.keys import Principal, authenticate
+from app.services.keys import Principal, authenticate_key
 from app.services.matching import LoadTracker, locate, match_answer, situation
 
 router = APIRouter(tags=["matching and intake"])
@@ -30,24 +30,30 @@ router = APIRouter(tags=["matching and intake"])
 IDEMPOTENCY_KEY = r"^[\x21-\x7e]{1,200}$"
 
 
-def optional_caller(
-    session: SessionDep,
+async def optional_caller(
+    request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal | None:
     """The public needs no key; a partner may present one (a bad key is still refused)."""
-    return authenticate(session, authorization) if authorization else None
+    if not authorization:
+        return None
+    return await run_in_threadpool(authenticate_key, request.app.state.engine, authorization)
 
 
 CallerDep = Annotated[Principal | None, Depends(optional_caller)]
 
 
-def rate_limited(request: Request, caller: CallerDep) -> Principal | None:
+async def rate_limited(request: Request, caller: CallerDep) -> Principal | None:
     """Partners are counted per key, everyone else per client address."""
     limiter: RateLimiter = request.app.state.limiter
     if caller is not None:
-        limiter.check(limiter.partner, "key", str(caller.key_id))
+        rate, who = limiter.partner, ("key", str(caller.key_id))
     else:
-        limiter.check(limiter.public, "ip", request.client.host if request.client else "-")
+        rate, who = limiter.public, ("ip", request.client.host if request.client else "-")
+    if limiter.shared:  # a Redis round trip: off the event loop
+        await run_in_threadpool(limiter.check, rate, *who)
+    else:
+        limiter.check(rate, *who)
     return caller
 
 

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.db import utcnow
@@ -72,6 +73,12 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at:
         raise Unauthorized("unknown or revoked API key")
     return Principal(key_id=row.id, role=row.role, centre_id=row.centre_id)
+
+
+def authenticate_key(engine: Engine, authorization: str) -> Principal:
+    """`authenticate` with a short session of its own (for callers without one)."""
+    with Session(engine) as session:
+        return authenticate(session, authorization)
 
 
 def list_keys(session: Session) -> list[ApiKey]:
