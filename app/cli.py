@@ -34,7 +34,6 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-dispatcher", action="store_true", help="do not deliver webhooks")
-    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.set_defaults(handler=_serve)
 
     sub.add_parser("worker", help="run the dispatcher alone").set_defaults(handler=_worker)

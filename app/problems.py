@@ -9,10 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from app.errors import PROBLEM_BASE, AppError, PayloadTooLarge
+from app.errors import PROBLEM_BASE, AppError, Conflict, PayloadTooLarge
 
 log = logging.getLogger("ttx")
 PROBLEM_JSON = "application/problem+json"
@@ -74,6 +75,14 @@ def install(app: FastAPI) -> None:
         if "retry_after" in exc.extra:
             headers = {"Retry-After": str(exc.extra["retry_after"])}
         return problem_response(exc.to_problem(request.url.path), headers)
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        # Someone else changed the same referral meanwhile: nothing of this request was kept.
+        conflict = Conflict(
+            "this changed meanwhile (another request or the expiry sweep); reload it"
+        )
+        return problem_response(conflict.to_problem(request.url.path))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

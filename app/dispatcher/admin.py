@@ -75,6 +75,18 @@ def cancel_pending(session: Session, subject_id: uuid.UUID) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def may_have_arrived(session: Session, subject_id: uuid.UUID) -> bool:
+    """Whether a webhook about `subject_id` was tried already or is in flight (claimed):
+    the receiver may have it even if no success was recorded."""
+    found = session.exec(
+        select(OutboxEvent.id).where(
+            col(OutboxEvent.subject_id) == subject_id,
+            (col(OutboxEvent.attempts) > 0) | col(OutboxEvent.locked_by).is_not(None),
+        )
+    ).first()
+    return found is not None
+
+
 def to_pull(session: Session, centre_id: uuid.UUID) -> int:
     """A centre's webhook endpoint was removed: what is still queued for it waits in its
     inbox API instead (`pull`), rather than never being claimed."""

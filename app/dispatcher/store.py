@@ -17,8 +17,6 @@ from app.dispatcher.urls import inbox_url_problem
 from app.models.directory import InboxEndpoint
 from app.models.outbox import OutboxEvent
 
-ERROR_CHARS = 500
-
 
 def claim(
     engine: Engine,

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from app.db import JSONType, UTCDateTime, utcnow
@@ -48,10 +48,17 @@ class ContactDigest(SQLModel, table=True):
     )
 
 
+_REFERRAL_VERSION = Column("version", Integer, nullable=False, server_default="1")
+
+
 class Referral(SQLModel, table=True):
-    """One consultation sent to one centre (acheminement)."""
+    """One consultation sent to one centre (acheminement).
+
+    `version` guards every state change: two writers that read the same state (a centre
+    accepting while the expiry sweep expires) cannot both win; the second gets a conflict."""
 
     __table_args__ = (Index("ix_referral_state_expires_at", "state", "expires_at"),)
+    __mapper_args__ = {"version_id_col": _REFERRAL_VERSION}  # noqa: RUF012
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     consultation_id: uuid.UUID = Field(
@@ -74,6 +81,7 @@ class Referral(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     decline_reason: str | None = Field(default=None, max_length=20)
     decline_note: str | None = Field(default=None, max_length=1000)
+    version: int = Field(default=1, sa_column=_REFERRAL_VERSION)
 
 
 class ReferralEvent(SQLModel, table=True):

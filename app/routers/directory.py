@@ -33,11 +33,13 @@ CENTRES_EXAMPLE = {
 
 
 @router.get("/v1/regions", summary="Regions with centre counts")
-def list_regions(directory: DirectoryDep) -> list[dict[str, Any]]:
-    """The 17 administrative regions of Québec, each with how many active centres serve it.
+async def list_regions(directory: DirectoryDep) -> dict[str, Any]:
+    """The 17 administrative regions of Québec, each with how many active centres serve it,
+    and the total (all of them fit one page).
 
     Les 17 régions administratives, avec le nombre de centres actifs qui les desservent."""
-    return regions_with_counts(directory.region_counts)
+    items = regions_with_counts(directory.region_counts)
+    return {"items": items, "total": len(items)}
 
 
 @router.get("/v1/taxonomy", summary="Codes and their labels")

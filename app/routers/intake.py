@@ -12,6 +12,7 @@ from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep
+from app.errors import Forbidden
 from app.ratelimit import RateLimiter
 from app.schemas.intake import (
     CONSULTATION_EXAMPLES,
@@ -37,7 +38,10 @@ async def optional_caller(
     """The public needs no key; a partner may present one (a bad key is still refused)."""
     if not authorization:
         return None
-    return await run_in_threadpool(authenticate_key, request.app.state.engine, authorization)
+    caller = await run_in_threadpool(authenticate_key, request.app.state.engine, authorization)
+    if caller.role == "centre":
+        raise Forbidden("centre keys do not submit requests; use a partner key or none")
+    return caller
 
 
 CallerDep = Annotated[Principal | None, Depends(optional_caller)]
@@ -142,7 +146,8 @@ def submit(
 def _decoy() -> dict[str, Any]:
     from app.db import utcnow
 
-    return {"id": str(uuid.uuid4()), "status": "routed", "created_at": utcnow().isoformat(),
+    # The shape of a real answer (a request no centre could take), so a robot learns nothing.
+    return {"id": str(uuid.uuid4()), "status": "unrouted", "created_at": utcnow().isoformat(),
             "referral": None}  # fmt: skip
 
 

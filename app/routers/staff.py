@@ -93,9 +93,10 @@ def failed_deliveries(
 
 
 @router.post("/deliveries/{event_id}/replay", summary="Replay a delivery")
-def replay(_: AdminDep, session: SessionDep, event_id: uuid.UUID) -> dict[str, Any]:
-    """Send a failed delivery again now, with the same `webhook-id`."""
-    event = dispatcher.replay(session, event_id)
+def replay(caller: AdminDep, session: SessionDep, event_id: uuid.UUID) -> dict[str, Any]:
+    """Send a failed delivery again now, with the same `webhook-id` (409 when the referral it
+    is about was answered, expired or withdrawn meanwhile: the centre may not have it)."""
+    event = staff.replay_delivery(session, event_id, actor_of(caller))
     return {"id": str(event.id), "status": event.status, "webhook_id": event.webhook_id}
 
 

@@ -122,6 +122,19 @@ class CentreUpdate(Strict):
     inbox: InboxIn | None = None
     active: bool | None = None
 
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> CentreUpdate:
+        nulled = sorted(f for f in self.model_fields_set & NOT_NULL if getattr(self, f) is None)
+        if nulled:
+            raise ValueError(f"these fields cannot be null: {', '.join(nulled)}")
+        return self
+
+
+NOT_NULL = frozenset(
+    {"name", "languages", "modes", "intake_status", "weekly_capacity", "regions_served",
+     "specialties", "client_groups", "locations", "active"}
+)  # fmt: skip
+
 
 class ImportFile(Strict):
     centres: Annotated[list[CentreIn], Field(max_length=5000)]

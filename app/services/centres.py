@@ -154,11 +154,11 @@ def apply_fields(
     """Overwrite every field of `centre` from a full record (create and import upsert)."""
     for name in SCALAR_FIELDS:
         setattr(centre, name, getattr(data, name))
-    centre.active = True
     centre.updated_at = utcnow()
     _set_links(centre, data.regions_served, data.specialties, data.client_groups)
     centre.locations = locations
-    _set_inbox(session, centre, data.inbox)
+    if "inbox" in data.model_fields_set:  # a file without inboxes keeps the ones registered
+        _set_inbox(session, centre, data.inbox)
 
 
 def _set_links(

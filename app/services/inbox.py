@@ -16,6 +16,8 @@ from app.services import audit, referrals
 from app.services.centres import mark_directory_changed
 from app.settings import Settings
 
+SHOWS_PERSON = ("pending", "delivered", "accepted")
+
 
 def list_referrals(
     session: Session,
@@ -48,14 +50,17 @@ def list_referrals(
 def _item(session: Session, settings: Settings, referral: Referral, actor: str) -> dict[str, Any]:
     consultation = session.get(Consultation, referral.consultation_id)
     assert consultation is not None  # nosec B101  # a referral always has its consultation
-    audit.record(session, actor, "read_person", "consultation", consultation.id, "inbox")
+    visible = referral.state in SHOWS_PERSON
+    if visible:
+        audit.record(session, actor, "read_person", "consultation", consultation.id, "inbox")
     return {
         "id": str(referral.id), "consultation_id": str(consultation.id),
         "state": referral.state, "attempt": referral.attempt,
         "created_at": referral.created_at.isoformat(),
         "expires_at": referral.expires_at.isoformat(),
-        "person": referrals.person_of(settings, consultation),
-        "message": referrals.message_of(settings, consultation),
+        # Only while the centre is, or was, the one taking the person on (Law 25).
+        "person": referrals.person_of(settings, consultation) if visible else None,
+        "message": referrals.message_of(settings, consultation) if visible else None,
         "criteria": consultation.criteria,
         "consent": consultation.consent,
         "match": {"rank": referral.rank, "score": referral.score, "reasons": referral.reasons},

@@ -16,8 +16,6 @@ from app.matching import CentreProfile, MatchIndex, MatchOutcome, Situation
 from app.models import Centre, Referral
 from app.schemas.intake import LocationQuery, MatchRequest
 
-OPEN_STATES = ("pending", "delivered")
-
 
 def profile_of(centre: Centre) -> CentreProfile:
     """Flatten a loaded centre into what matching needs."""
@@ -108,7 +106,7 @@ class LoadTracker:
 def open_referrals(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(col(Referral.centre_id), func.count())
-        .where(col(Referral.state).in_(OPEN_STATES))
+        .where(col(Referral.state).in_(("pending", "delivered")))
         .group_by(col(Referral.centre_id))
     ).all()
     return {str(centre_id): int(n) for centre_id, n in rows}

@@ -126,14 +126,15 @@ def anonymise(session: Session, consultation: Consultation) -> None:
     session.execute(
         delete(ContactDigest).where(col(ContactDigest.consultation_id) == consultation.id)
     )
-    referral_ids = [r.id for r in session.exec(
-        select(Referral).where(Referral.consultation_id == consultation.id)).all()]  # fmt: skip
-    for referral in session.exec(select(Referral).where(col(Referral.id).in_(referral_ids))).all():
+    rows = session.exec(select(Referral).where(Referral.consultation_id == consultation.id)).all()
+    for referral in rows:
         referral.decline_note = None
         session.add(referral)
-    for event in session.exec(
-        select(OutboxEvent).where(col(OutboxEvent.subject_id).in_(referral_ids))
-    ).all():
+    created = select(OutboxEvent).where(
+        col(OutboxEvent.subject_id).in_([r.id for r in rows]),
+        OutboxEvent.event_type == "referral.created",  # a cancellation holds nothing personal
+    )
+    for event in session.exec(created).all():
         kept: dict[str, Any] = {
             k: event.payload[k] for k in ("type", "timestamp") if k in event.payload
         }

@@ -3,6 +3,7 @@ cancelled by staff; a decline or an expiry moves the consultation to the next ce
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from app.errors import Conflict, NotFound
 from app.models import Centre, Consultation, OutboxEvent, Referral, ReferralEvent
 from app.settings import Settings
 
+log = logging.getLogger("ttx.referrals")
 OPEN = ("pending", "delivered")
 ANSWERED = ("accepted", "declined", "expired", "cancelled")
 
@@ -36,7 +38,7 @@ def transition(
     session.add(
         ReferralEvent(
             referral_id=referral.id,
-            from_state=referral.state if referral.id else None,
+            from_state=referral.state,
             to_state=to_state,
             actor=actor,
             reason=reason,
@@ -203,7 +205,7 @@ def decline(
     referral.responded_at = utcnow()
     referral.decline_reason, referral.decline_note = reason, note
     transition(session, referral, "declined", actor, reason=reason, note=note)
-    _cancel_queued(session, referral)
+    dispatcher.cancel_pending(session, referral.id)
     _move_on(session, settings, referral, actor)
     session.flush()
     return referral
@@ -219,23 +221,35 @@ def expire_due(session: Session, settings: Settings, now: datetime, *, limit: in
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    due = list(session.scalars(query).all())
-    for referral in due:
-        transition(session, referral, "expired", "system:expiry", at=now)
-        _cancel_queued(session, referral)
-        _move_on(session, settings, referral, "system:expiry")
-    session.flush()
-    return len(due)
+    expired = 0
+    for referral in session.scalars(query).all():
+        try:
+            # One savepoint each: a referral answered meanwhile, or one that cannot be moved
+            # on, is left as it is and does not hold up the others.
+            with session.begin_nested():
+                transition(session, referral, "expired", "system:expiry", at=now)
+                dispatcher.cancel_pending(session, referral.id)
+                _move_on(session, settings, referral, "system:expiry")
+            expired += 1
+        except Exception:
+            log.exception("could not expire referral %s", referral.id)
+    return expired
 
 
 def cancel(session: Session, referral: Referral, actor: str, note: str | None) -> Referral:
     """Staff withdraw a referral; a centre that already has it is told by webhook."""
     if referral.state in ANSWERED:
         raise Conflict(f"this referral is already {referral.state}")
-    was_delivered = referral.state == "delivered"
+    # The centre may have it: delivered, or a webhook already tried or in flight right now.
+    may_have_it = referral.state == "delivered" or dispatcher.may_have_arrived(session, referral.id)
     transition(session, referral, "cancelled", actor, note=note)
-    _cancel_queued(session, referral)
-    if was_delivered:
+    dispatcher.cancel_pending(session, referral.id)
+    consultation = session.get(Consultation, referral.consultation_id)
+    if consultation is not None and consultation.status == "routed":
+        # No centre is on it any more: back to the staff queue.
+        consultation.status = "unrouted"
+        session.add(consultation)
+    if may_have_it:
         dispatcher.enqueue(
             session, event_type="referral.cancelled", centre_id=referral.centre_id,
             subject_id=referral.id, data={"referral_id": str(referral.id), "reason": note},
@@ -257,10 +271,6 @@ def on_webhook_delivered(session: Session, event: OutboxEvent) -> None:
         referral = session.get(Referral, event.subject_id)
         if referral is not None:
             mark_delivered(session, referral, "dispatcher")
-
-
-def _cancel_queued(session: Session, referral: Referral) -> None:
-    dispatcher.cancel_pending(session, referral.id)
 
 
 def _move_on(session: Session, settings: Settings, referral: Referral, actor: str) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app import dispatcher
 from app.errors import Conflict, InvalidInput, NotFound
-from app.models import Centre, Consultation, Referral, ReferralEvent
+from app.models import Centre, Consultation, OutboxEvent, Referral, ReferralEvent
 from app.services import audit, referrals
 from app.settings import Settings
 
@@ -112,8 +113,22 @@ def route_by_hand(
              "reasons": [{"code": "staff_routed", "fr": "Acheminé par l'équipe",
                           "en": "Routed by staff"}]}  # fmt: skip
     referral = referrals.open_referral(session, settings, consultation, centre, entry, actor)
+    audit.record(session, actor, "send_person", "consultation", consultation.id, centre.ref)
     session.flush()
     return referral
+
+
+def replay_delivery(session: Session, event_id: uuid.UUID, actor: str) -> OutboxEvent:
+    """Replay a webhook, only while its referral still waits for that centre's answer."""
+    event = session.get(OutboxEvent, event_id)
+    if event is not None and event.subject_id is not None:
+        referral = session.get(Referral, event.subject_id)
+        if referral is not None and event.event_type == "referral.created":
+            if referral.state not in referrals.OPEN:
+                raise Conflict(f"the referral is {referral.state}: its centre may not have it")
+            audit.record(session, actor, "send_person", "consultation",
+                         referral.consultation_id, "replay")  # fmt: skip
+    return dispatcher.replay(session, event_id)
 
 
 def cancel_referral(

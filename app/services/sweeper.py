@@ -8,7 +8,6 @@ import threading
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from app import dispatcher
 from app.db import session_scope, utcnow
@@ -59,6 +58,6 @@ class Sweeper:
                 expired = sweep(self._engine, self._settings)
                 if expired:
                     log.info("expired %d unanswered referrals", expired)
-            except SQLAlchemyError:
+            except Exception:  # the sweeper must outlive any one bad pass
                 log.exception("sweep failed; will try again")
             self._stop.wait(self._interval)

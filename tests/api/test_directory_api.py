@@ -71,7 +71,9 @@ def test_detail_unknown_is_404(client: TestClient) -> None:
 
 def test_regions_count_centres(client: TestClient, admin_headers: dict[str, str]) -> None:
     seed(client, admin_headers)
-    regions = {r["code"]: r for r in client.get("/v1/regions").json()}
+    listed = client.get("/v1/regions").json()
+    assert listed["total"] == 17
+    regions = {r["code"]: r for r in listed["items"]}
     assert len(regions) == 17
     assert (regions["06"]["centre_count"], regions["04"]["centre_count"]) == (3, 1)
     assert regions["10"]["centre_count"] == 0 and regions["05"]["name_en"] == "Eastern Townships"

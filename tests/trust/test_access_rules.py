@@ -103,7 +103,7 @@ def keys(client: TestClient, admin_headers: dict[str, str], engine: Engine) -> d
 
 ALLOWED = {
     PUBLIC: {None, ADMIN, CENTRE, PARTNER},
-    OPTIONAL_KEY: {None, ADMIN, CENTRE, PARTNER},
+    OPTIONAL_KEY: {None, ADMIN, PARTNER},
     ADMIN: {ADMIN},
     CENTRE: {CENTRE},
     PARTNER: {PARTNER, ADMIN},
