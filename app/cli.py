@@ -100,11 +100,10 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from alembic import command
+    from app.db import get_engine
+    from app.services.health import upgrade_to_head
 
-    from app.services.health import alembic_config
-
-    command.upgrade(alembic_config(), "head")
+    upgrade_to_head(get_engine())
     print("database at the latest migration")
     return 0
 

@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from alembic import command
 from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel
 from sqlalchemy import create_engine, text
@@ -30,7 +29,7 @@ from app.db import make_engine, session_scope
 from app.models import Consultation
 from app.paths import data_dir
 from app.services import importer
-from app.services.health import alembic_config
+from app.services.health import upgrade_to_head
 from app.settings import Settings
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -44,10 +43,7 @@ UNREACHABLE_RATE = "1000000/second"
 def migrate(url: str) -> None:
     """Build the schema with the real migrations, as `ttx migrate` does."""
     engine = make_engine(Settings(database_url=url))
-    with engine.begin() as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    upgrade_to_head(engine)
     engine.dispose()
 
 

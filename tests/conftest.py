@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
@@ -19,7 +18,7 @@ from sqlmodel import Session
 from app.db import make_engine, session_scope
 from app.main import create_app
 from app.services import keys
-from app.services.health import alembic_config
+from app.services.health import upgrade_to_head
 from app.settings import Settings
 
 PG_ENV = "TTX_TEST_POSTGRES_URL"
@@ -34,10 +33,7 @@ AND tablename NOT IN ('region', 'specialty', 'client_group', 'alembic_version')
 def migrate(url: str) -> None:
     """Build a schema with the real migrations, exactly as `ttx migrate` does."""
     engine = make_engine(Settings(database_url=url))
-    with engine.begin() as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    upgrade_to_head(engine)
     engine.dispose()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -18,6 +19,14 @@ def alembic_config() -> Config:
     config = Config(str(root / "alembic.ini"))
     config.set_main_option("script_location", str(root / "migrations"))
     return config
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Build or upgrade a schema with the real migrations (`ttx migrate`, tests, benchmarks)."""
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
 
 
 def head_revision() -> str | None:
