@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import session_scope, utcnow
 from app.errors import Conflict, InvalidInput
@@ -69,8 +70,19 @@ def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay 
         return Replay(record.response_status, record.response_body or {})
     if now - record.created_at < ABANDONED:
         raise Conflict("a request with this Idempotency-Key is already being processed")
-    record.created_at = now
-    session.add(record)
+    # Take the abandoned claim over only if nobody else did since we read it.
+    taken = session.execute(
+        update(IdempotencyRecord)
+        .where(
+            col(IdempotencyRecord.scope) == scope,
+            col(IdempotencyRecord.key) == key,
+            col(IdempotencyRecord.created_at) == record.created_at,
+        )
+        .values(created_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("a request with this Idempotency-Key is already being processed")
     return None
 
 
