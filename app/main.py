@@ -13,7 +13,7 @@ from app import __version__, problems
 from app.db import make_engine
 from app.dispatcher import start_embedded
 from app.geo import get_resolver
-from app.middleware import BodyLimit, UrlGuard
+from app.middleware import RequestGuard
 from app.problems import PROBLEM_SCHEMA
 from app.ratelimit import RateLimiter
 from app.routers import admin, directory, geo, health, inbox, intake, privacy, staff
@@ -70,12 +70,13 @@ def create_app(
     app.state.limiter = RateLimiter(settings)
     problems.install(app)
     app.add_middleware(
-        BodyLimit,
+        RequestGuard,
         default=settings.max_body_bytes,
         overrides={"/v1/admin/centres/import": settings.max_import_bytes},
     )
-    app.add_middleware(UrlGuard)
-    for module in (health, directory, geo, intake, inbox, admin, staff, privacy):
+    # The router tries each included router in turn: the busiest routes (matching, intake)
+    # come first so their requests skip matching the others' paths. No two routers share a path.
+    for module in (intake, health, directory, geo, inbox, admin, staff, privacy):
         app.include_router(module.router)
     return app
 
