@@ -76,6 +76,7 @@ LoadDep = Annotated[Mapping[str, int], Depends(get_load)]
 
 @router.post("/v1/matches", response_model=MatchResponse, summary="Rank centres for a situation")
 async def match(
+    request: Request,
     directory: DirectoryDep,
     load: LoadDep,
     body: Annotated[MatchRequest, Body(openapi_examples=MATCH_EXAMPLES)],
@@ -85,7 +86,9 @@ async def match(
 
     Les centres admissibles, du plus pertinent au moins pertinent, avec leurs raisons."""
     place = locate(body.location)
-    outcome = directory.match_index.rank(situation(body, place), load=load)
+    index = directory.match_index
+    ratios = request.app.state.load.vector(index, load)  # shared until the counts change
+    outcome = index.rank(situation(body, place), load=ratios)
     # Built from typed values already: serialise once rather than validate it again.
     return Response(to_json(match_answer(place, outcome)), media_type="application/json")
 

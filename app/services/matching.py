@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.geo import Place, get_resolver
-from app.matching import CentreProfile, MatchIndex, MatchOutcome, Situation
+from app.matching import CentreProfile, LoadVector, MatchIndex, MatchOutcome, Situation
 from app.models import Centre, Referral
 from app.schemas.intake import LocationQuery, MatchRequest
 
@@ -82,6 +82,7 @@ class LoadTracker:
         self._lock = threading.Lock()
         self._counts: dict[str, int] = {}
         self._read_at = -1e9
+        self._vector: tuple[MatchIndex, Mapping[str, int], LoadVector] | None = None
 
     def add(self, centre_id: str) -> None:
         """Count a referral just made here; the next read corrects any drift."""
@@ -90,6 +91,18 @@ class LoadTracker:
     def peek(self) -> Mapping[str, int] | None:
         """The counts when fresh, else None; never blocks (for the event loop)."""
         return self._counts if time.monotonic() - self._read_at <= self._ttl else None
+
+    def vector(self, index: MatchIndex, counts: Mapping[str, int]) -> LoadVector:
+        """`counts` (as returned here) as load ratios aligned with `index`.
+
+        Built once per index and counts rather than per request: both are replaced, never
+        changed in place, so the same two objects always give the same vector. The slot holds
+        them, so their ids cannot be reused by other objects while it does."""
+        last = self._vector
+        if last is None or last[0] is not index or last[1] is not counts:
+            last = (index, counts, index.load_vector(counts))
+            self._vector = last
+        return last[2]
 
     def get(self) -> Mapping[str, int]:
         fresh = self.peek()
