@@ -7,7 +7,7 @@ changes, build a new one and swap the reference.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,7 +24,7 @@ from app.matching.model import (
     Situation,
     UnknownCentre,
 )
-from app.matching.policy import POLICY, Policy
+from app.matching.policy import COMPONENTS, POLICY, Policy
 from app.matching.scoring import (
     REF_BITS,
     SCORE_STEPS,
@@ -46,9 +46,17 @@ class LoadVector:
 
     ratio: FloatArray
     index_id: int
+    room: FloatArray  # the load component: 1 - min(ratio, 1)
 
 
 Load = Mapping[str, int] | LoadVector | None
+
+# Scales of the lines of a score table as shown, by its height: 4 decimals for components
+# and the score, 1 for the distance (the last line). A column, to broadcast over results.
+_SHOWN_SCALES = tuple(
+    np.array([float(SCORE_STEPS)] * (height - 1) + [10.0])[:, None]
+    for height in range(len(COMPONENTS) + 3)
+)
 
 
 def _shared_sets(profiles: Iterable[CentreProfile]) -> tuple[CentreProfile, ...]:
@@ -119,16 +127,16 @@ class MatchIndex:
                 counts[row] = count
         capacity = self._cols.capacity
         ratio = np.divide(counts, capacity, out=np.ones_like(counts), where=capacity > 0)
-        return LoadVector(ratio, id(self))
+        return LoadVector(ratio, id(self), 1.0 - np.minimum(ratio, 1.0))
 
-    def _ratios(self, load: Load) -> FloatArray | None:
+    def _load_vector(self, load: Load) -> LoadVector | None:
         if load is None:
             return None
         if isinstance(load, LoadVector):
             if load.index_id != id(self):
                 raise ValueError("this load vector was built for another index")
-            return load.ratio
-        return self.load_vector(load).ratio
+            return load
+        return self.load_vector(load)
 
     def rank(
         self, situation: Situation, load: Load = None, exclude: Collection[str] = ()
@@ -144,14 +152,16 @@ class MatchIndex:
             raise ValueError("limit must be at least 1")
         excluded_rows = [self._row[c] for c in exclude if c in self._row]
         eligible, excluded = eligible_rows(self._cols, situation, excluded_rows)
-        rows = np.flatnonzero(eligible)
+        rows = eligible.nonzero()[0]  # np.flatnonzero, without its Python wrapper
         outcome = MatchOutcome(self.policy.version, [], rows.size, len(self), excluded)
         if rows.size == 0:
             return outcome
-        ratio = self._ratios(load)
+        vector = self._load_vector(load)
         weights = need_weights(situation, self.policy)
-        scored = score_rows(self._cols, rows, situation, weights, ratio, self.policy)
+        room = None if vector is None else vector.room
+        scored = score_rows(self._cols, rows, situation, weights, room, self.policy)
         best = best_positions(scored, self._cols.ref_rank[rows], situation.limit)
+        ratio = None if vector is None else vector.ratio
         outcome.results.extend(self._results(rows[best], best, scored, situation, weights, ratio))
         return outcome
 
@@ -163,28 +173,38 @@ class MatchIndex:
         s: Situation,
         weights: dict[str, float],
         ratio: FloatArray | None,
-    ) -> Iterator[RankedCentre]:
-        # One conversion to Python lists per column: per-item numpy scalars cost more than
-        # the whole ranking at small directory sizes.
-        steps = np.rint(scored.score[positions] * SCORE_STEPS).tolist()
-        kms = (np.rint(scored.distance_km[positions] * 10.0) / 10.0).tolist()  # as ranked
-        ratios = [None] * len(kms) if ratio is None else ratio[chosen].tolist()
-        # rint(x * 1e4) / 1e4 is what np.round does, without its dispatch overhead.
-        lines = (np.rint(scored.components[:, positions] * 1e4) / 1e4).tolist()
+    ) -> list[RankedCentre]:
+        # One pick and one conversion to Python lists for every figure shown: per-item numpy
+        # scalars, or one numpy call per column, cost more than the whole ranking at small
+        # directory sizes. rint(x * 1e4) / 1e4 is what np.round does, without its overhead;
+        # the distance (last line) is shown to 0.1 km.
+        scale = _SHOWN_SCALES[scored.table.shape[0]]
+        top = scored.table.take(positions, axis=1)  # cheaper than [:, positions]
+        np.multiply(top, scale, out=top)
+        np.rint(top, out=top)
+        shown = np.divide(top, scale, out=top).T.tolist()
+        ratios = [None] * len(shown) if ratio is None else ratio[chosen].tolist()
+        names = scored.names
         explain = Explainer(s, weights, self.policy)
+        profiles = self._profiles
+        results = []
         for i, row in enumerate(chosen.tolist()):
-            profile = self._profiles[row]
-            km = kms[i] if math.isfinite(kms[i]) else None
-            yield RankedCentre(
-                rank=i + 1,
-                centre_id=profile.id,
-                ref=profile.ref,
-                name=profile.name,
-                score=steps[i] / SCORE_STEPS,
-                distance_km=km,
-                components={name: line[i] for name, line in zip(scored.names, lines, strict=True)},
-                reasons=explain(profile, km, ratios[i]),
+            profile = profiles[row]
+            line = shown[i]
+            km = line[-1] if math.isfinite(line[-1]) else None
+            results.append(
+                RankedCentre(
+                    rank=i + 1,
+                    centre_id=profile.id,
+                    ref=profile.ref,
+                    name=profile.name,
+                    score=line[-2],
+                    distance_km=km,
+                    components=dict(zip(names, line, strict=False)),  # the lines before score
+                    reasons=explain(profile, km, ratios[i]),
+                )
             )
+        return results
 
     def explain_ineligible(
         self, centre_id: str, situation: Situation, exclude: Collection[str] = ()

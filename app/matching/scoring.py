@@ -9,6 +9,7 @@ the ranking is unchanged by components that are equal for everyone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,7 @@ from app.matching.policy import Policy
 from app.matching.text import interpret_need_text
 
 Rows = npt.NDArray[np.intp]
+Line = FloatArray | npt.NDArray[np.bool_]  # a component's values, flags read as 0 or 1
 CodeTable = dict[str, npt.NDArray[np.bool_]]
 
 # Sort key layout (int64, smaller is better): score steps, then distance, then ref order.
@@ -33,16 +35,35 @@ _DIST_CAP = (1 << _DIST_BITS) - 1
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """Scores of the eligible rows, aligned with them."""
+    """Scores of the eligible rows, aligned with them.
 
-    score: FloatArray
-    distance_km: FloatArray  # inf for a centre with no location
+    One table holds the applied components, then the score, then the distance: the best rows
+    are then picked out of it in one step."""
+
     names: tuple[str, ...]  # the components that applied, in COMPONENTS order
-    components: FloatArray  # (len(names), rows): one line per component
+    table: FloatArray  # (len(names) + 2, rows)
+
+    @property
+    def components(self) -> FloatArray:
+        """(len(names), rows): one line per applied component."""
+        lines: FloatArray = self.table[:-2]
+        return lines
+
+    @property
+    def score(self) -> FloatArray:
+        """The weighted mean of the components, per row."""
+        line: FloatArray = self.table[-2]
+        return line
+
+    @property
+    def distance_km(self) -> FloatArray:
+        """Distance to the nearest location, per row; inf for a centre with no location."""
+        line: FloatArray = self.table[-1]
+        return line
 
     def component(self, name: str) -> FloatArray:
         """The values of one applied component, aligned with the rows."""
-        line: FloatArray = self.components[self.names.index(name)]
+        line: FloatArray = self.table[self.names.index(name)]
         return line
 
 
@@ -56,7 +77,7 @@ def need_weights(s: Situation, policy: Policy) -> dict[str, float]:
 
 def distances_km(cols: Columns, rows: Rows, s: Situation) -> FloatArray:
     """Distance from the person to each row's nearest location."""
-    dot = unit_vector(s.lat, s.lon) @ cols.unit
+    dot = unit_vector(s.lat, s.lon).dot(cols.unit)  # .dot: less dispatch than @ for one row
     if cols.multi_location:
         dot = np.maximum.reduceat(dot, cols.loc_start)
     km = km_from_dot(dot[rows])
@@ -80,15 +101,15 @@ def _share(table: CodeTable, rows: Rows, weights: dict[str, float]) -> FloatArra
     return np.zeros(rows.shape[0]) if acc is None else acc
 
 
-def _any_of(table: CodeTable, rows: Rows, codes: frozenset[str]) -> FloatArray:
-    """1.0 for rows that have at least one of `codes`, else 0.0."""
+def _any_of(table: CodeTable, rows: Rows, codes: frozenset[str]) -> Line:
+    """True for rows that have at least one of `codes`."""
     hit: npt.NDArray[np.bool_] | None = None
     for code in codes:
         flags = table.get(code)
         if flags is None:
             continue
         hit = flags[rows] if hit is None else np.logical_or(hit, flags[rows], out=hit)
-    return np.zeros(rows.shape[0]) if hit is None else hit.astype(np.float64)
+    return np.zeros(rows.shape[0]) if hit is None else hit
 
 
 def _components(
@@ -97,10 +118,10 @@ def _components(
     s: Situation,
     weights: dict[str, float],
     km: FloatArray,
-    load_ratio: FloatArray | None,
+    room: FloatArray | None,
     policy: Policy,
-) -> dict[str, FloatArray]:
-    found: dict[str, FloatArray] = {}
+) -> dict[str, Line]:
+    found: dict[str, Line] = {}
     if weights:
         found["specialty"] = _share(cols.specialty, rows, weights)
     groups = s.specific_groups
@@ -109,16 +130,25 @@ def _components(
     serves = cols.pick(cols.region, s.region_code)[rows]
     # Only remote centres from elsewhere can lack it; when none is eligible it is 1 for all,
     # tells nothing, and is left out so that scores read as before.
-    if not serves.all():
-        found["region"] = serves.astype(np.float64)
-    near = policy.distance_scale_km / (policy.distance_scale_km + km)  # 1 / (1 + km / scale)
+    if np.count_nonzero(serves) < serves.shape[0]:  # not all: cheaper than .all()
+        found["region"] = serves
+    scale = policy.distance_scale_km
+    near = np.divide(scale, np.add(km, scale))  # 1 / (1 + km / scale)
     # Someone who only wants remote help does not travel: distance then says nothing.
     found["distance"] = np.where(cols.remote[rows], 1.0, near) if s.remote_only else near
     if s.modes:
         found["mode"] = _any_of(cols.mode, rows, s.modes)
-    if load_ratio is not None:
-        found["load"] = 1.0 - np.minimum(load_ratio[rows], 1.0)
+    if room is not None:
+        found["load"] = room[rows]
     return found
+
+
+@lru_cache(maxsize=128)
+def _mean_weights(policy: Policy, names: tuple[str, ...]) -> FloatArray:
+    """The weights of the applied components, summing to 1 (a few dozen sets at most)."""
+    applied = np.array([policy.weight(name) for name in names])
+    weights: FloatArray = applied / applied.sum()
+    return weights
 
 
 def score_rows(
@@ -126,19 +156,25 @@ def score_rows(
     rows: Rows,
     s: Situation,
     weights: dict[str, float],
-    load_ratio: FloatArray | None,
+    room: FloatArray | None,
     policy: Policy,
 ) -> Scored:
-    """Score the eligible `rows` for situation `s`, given its need weights, under `policy`."""
+    """Score the eligible `rows` for situation `s`, given its need weights, under `policy`.
+
+    `room` is 1 - min(load ratio, 1) for every centre of the index, None to leave load out."""
     km = distances_km(cols, rows, s)
-    found = _components(cols, rows, s, weights, km, load_ratio, policy)
+    found = _components(cols, rows, s, weights, km, room, policy)
     names = tuple(found)
-    matrix = np.empty((len(names), rows.shape[0]), dtype=np.float64)
+    table = np.empty((len(names) + 2, rows.shape[0]), dtype=np.float64)
     for line, values in enumerate(found.values()):
-        matrix[line] = values
-    applied = np.array([policy.weight(name) for name in names])
-    score = (applied / applied.sum()) @ matrix
-    return Scored(score, km, names, matrix)
+        table[line] = values
+    _mean_weights(policy, names).dot(table[:-2], out=table[-2])
+    table[-1] = km
+    return Scored(names, table)
+
+
+# Below this many eligible centres a full sort is cheaper than a partition and a sort.
+_SMALL = 512
 
 
 def best_positions(scored: Scored, ref_rank: IntArray, limit: int) -> Rows:
@@ -146,7 +182,8 @@ def best_positions(scored: Scored, ref_rank: IntArray, limit: int) -> Rows:
     steps = np.rint(scored.score * SCORE_STEPS).astype(np.int64)
     dist = np.minimum(np.rint(scored.distance_km * 10.0), _DIST_CAP).astype(np.int64)
     key = ((SCORE_STEPS - steps) << (_DIST_BITS + REF_BITS)) | (dist << REF_BITS) | ref_rank
-    if limit < key.shape[0]:
-        top = np.argpartition(key, limit - 1)[:limit]
-        return top[np.argsort(key[top])]
-    return np.argsort(key)
+    # Methods rather than np.argsort(...): the functions add a Python wrapper per call.
+    if key.shape[0] <= _SMALL or limit >= key.shape[0]:
+        return key.argsort()[:limit]  # keys are unique (ref_rank is): the same order
+    top = key.argpartition(limit - 1)[:limit]
+    return top[key[top].argsort()]
