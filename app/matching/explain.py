@@ -24,9 +24,11 @@ class Explainer:
         """Prepare for situation `s`, with its need weights, under `policy`."""
         self._s = s
         self._policy = policy
-        self._needs = sorted(weights, key=lambda code: (-weights[code], code))
-        self._groups = sorted(s.specific_groups)
-        self._modes = sorted(s.modes, key=_mode_key)
+        needs = sorted(weights, key=lambda code: (-weights[code], code))
+        # (code, reason) in the order shown: per centre, only membership tests remain.
+        self._needs = [(code, reasons.specialty_match(code)) for code in needs]
+        self._groups = [(g, reasons.group_specialist(g)) for g in sorted(s.specific_groups)]
+        self._modes = [(m, reasons.mode_match(m)) for m in sorted(s.modes, key=_mode_key)]
         self._region = reasons.serves_region(s.region_code)
         self._language = None if s.language is None else reasons.speaks_language(s.language)
 
@@ -43,13 +45,17 @@ class Explainer:
         found = [
             self._region if s.region_code in profile.regions_served else reasons.REMOTE_AVAILABLE
         ]
-        found.extend(reasons.specialty_match(c) for c in self._needs if c in profile.specialties)
-        found.extend(
-            reasons.group_specialist(g) for g in self._groups if g in profile.client_groups
-        )
+        if self._needs:
+            offered = profile.specialties
+            found += [reason for code, reason in self._needs if code in offered]
+        if self._groups:
+            served = profile.client_groups
+            found += [reason for group, reason in self._groups if group in served]
         if distance_km is not None:
             found.append(reasons.distance(distance_km, self._policy.nearby_km))
-        found.extend(reasons.mode_match(m) for m in self._modes if m in profile.modes)
+        if self._modes:
+            modes = profile.modes
+            found += [reason for mode, reason in self._modes if mode in modes]
         if self._language is not None:
             found.append(self._language)
         if s.age is not None and (profile.age_min is not None or profile.age_max is not None):
