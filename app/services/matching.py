@@ -64,13 +64,18 @@ def situation(request: MatchRequest, place: Place, *, limit: int | None = None) 
 
 
 def match_answer(place: Place, outcome: MatchOutcome) -> dict[str, Any]:
-    """The DESIGN §6 answer of `POST /v1/matches`."""
-    body = outcome.to_dict()
-    body.pop("total_centres", None)
-    body["location"] = {
-        "label": place.label, "region_code": place.region_code, "lat": place.lat, "lon": place.lon
+    """The DESIGN §6 answer of `POST /v1/matches` (shares the outcome's values: serialise it,
+    do not change it)."""
+    return {
+        "policy_version": outcome.policy_version,
+        "results": [result.to_dict() for result in outcome.results],
+        "eligible_count": outcome.eligible_count,
+        "excluded": outcome.excluded,
+        "location": {
+            "label": place.label, "region_code": place.region_code,
+            "lat": place.lat, "lon": place.lon,
+        },
     }  # fmt: skip
-    return body
 
 
 class LoadTracker:
