@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep
+from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep, get_directory
 from app.errors import Forbidden
 from app.ratelimit import RateLimiter
 from app.schemas.intake import (
@@ -76,19 +76,20 @@ LoadDep = Annotated[Mapping[str, int], Depends(get_load)]
 
 @router.post("/v1/matches", response_model=MatchResponse, summary="Rank centres for a situation")
 async def match(
-    request: Request,
-    directory: DirectoryDep,
-    load: LoadDep,
-    body: Annotated[MatchRequest, Body(openapi_examples=MATCH_EXAMPLES)],
+    request: Request, body: Annotated[MatchRequest, Body(openapi_examples=MATCH_EXAMPLES)]
 ) -> Any:
     """The eligible centres for this situation, best first, each with its score, distance and
     reasons in French and English. No personal data is needed.
 
     Les centres admissibles, du plus pertinent au moins pertinent, avec leurs raisons."""
+    # get_directory and get_load called here rather than as dependencies: FastAPI solves each
+    # dependency per request (parameters, headers, cookies), a tenth of this route's cost.
+    directory = await get_directory(request)
+    load = await get_load(request)
     place = locate(body.location)
     index = directory.match_index
-    ratios = request.app.state.load.vector(index, load)  # shared until the counts change
-    outcome = index.rank(situation(body, place), load=ratios)
+    tracker: LoadTracker = request.app.state.load
+    outcome = index.rank(situation(body, place), load=tracker.vector(index, load))
     # Built from typed values already: serialise once rather than validate it again.
     return Response(to_json(match_answer(place, outcome)), media_type="application/json")
 
