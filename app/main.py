@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, problems
 from app.db import make_engine
@@ -48,6 +51,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_hooks()
         get_resolver()  # load the geography now, not on the first request
+        _warm_directory(app)
+        # What start-up loaded lives as long as the process: keep it out of every GC pass.
+        gc.collect()
+        gc.freeze()
         workers = _start_background(settings, engine) if run_dispatcher else []
         try:
             yield
@@ -79,6 +86,15 @@ def create_app(
     for module in (intake, health, directory, geo, inbox, admin, staff, privacy):
         app.include_router(module.router)
     return app
+
+
+def _warm_directory(app: FastAPI) -> None:
+    """Build the directory snapshot and its ranking index before the first request; a
+    database not migrated yet is left for /readyz to report."""
+    try:
+        app.state.directory.get().match_index  # noqa: B018  (a cached property: builds it)
+    except SQLAlchemyError:
+        logging.getLogger("ttx").warning("directory not loaded at start-up: is it migrated?")
 
 
 def _start_background(settings: Settings, engine: Engine) -> list[Any]:

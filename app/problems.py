@@ -102,7 +102,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 413:  # a streamed body over the limit (app.middleware.BodyLimit)
+        if exc.status_code == 413:  # a streamed body over the limit (app.middleware.RequestGuard)
             return problem_response(PayloadTooLarge(str(exc.detail)).to_problem(request.url.path))
         headers = dict(exc.headers) if exc.headers else None
         allowed = _allowed_methods(app, request.url.path) if exc.status_code == 405 else []
