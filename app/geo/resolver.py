@@ -34,6 +34,10 @@ from app.geo.text import split_qualifiers
 
 MAX_QUERY_LENGTH = 200
 MIN_CONFIDENCE = 0.7  # below this, a guess is offered as a candidate, never as the answer
+# Structured lookups remembered per resolver: people type the same few hundred towns and
+# postal areas, and a fuzzy name match costs more than ranking the centres. Places are
+# immutable; errors (ambiguous, not found) are not remembered and are worked out each time.
+PLACE_CACHE_SIZE = 4096
 _MUNICIPALITY_CODE = re.compile(r"\d{5}")
 
 
@@ -60,6 +64,8 @@ class Resolver:
         self._fsa_choices = {
             f.fsa: fsa_region_candidates(f, self.by_code, names_fr) for f in fsas if f.ambiguous
         }
+        # Keyed on the text exactly as given, so an answer never depends on what came before.
+        self._one_cached = lru_cache(maxsize=PLACE_CACHE_SIZE)(self._one_uncached)
 
     @classmethod
     def from_dir(cls, data_dir: Path = DEFAULT_DATA_DIR) -> Resolver:
@@ -162,6 +168,9 @@ class Resolver:
         raise NotResolved("Give a postal code, a municipality or a point (lat, lon).")
 
     def _one(self, text: str, *, postal: bool = False) -> Place:
+        return self._one_cached(text, postal)
+
+    def _one_uncached(self, text: str, postal: bool) -> Place:
         if postal and parse_postal_code(text) is None:
             raise NotResolved(f"{text!r} is not a Canadian postal code.", query=text)
         result = self.resolve(text)
