@@ -93,6 +93,7 @@ class MatchIndex:
         if len(self._profiles) >= 1 << REF_BITS:
             raise ValueError(f"too many centres for one index ({len(self._profiles)})")
         self._cols = build_columns(self._profiles)
+        self._centres = tuple({"id": p.id, "ref": p.ref, "name": p.name} for p in self._profiles)
         self.policy = policy
 
     def __len__(self) -> int:
@@ -187,6 +188,7 @@ class MatchIndex:
         names = scored.names
         explain = Explainer(s, weights, self.policy)
         profiles = self._profiles
+        centres = self._centres
         results = []
         for i, row in enumerate(chosen.tolist()):
             profile = profiles[row]
@@ -202,6 +204,7 @@ class MatchIndex:
                     distance_km=km,
                     components=dict(zip(names, line, strict=False)),  # the lines before score
                     reasons=explain(profile, km, ratios[i]),
+                    centre=centres[row],
                 )
             )
         return results

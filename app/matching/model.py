@@ -77,10 +77,15 @@ class Reason:
     code: str
     fr: str
     en: str
+    # The JSON form, built once: most reasons are shared singletons, shown in many answers.
+    wire: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wire", {"code": self.code, "fr": self.fr, "en": self.en})
 
     def to_dict(self) -> dict[str, str]:
-        """The JSON form used by the API and kept with each referral."""
-        return {"code": self.code, "fr": self.fr, "en": self.en}
+        """The JSON form used by the API and kept with each referral (a copy of `wire`)."""
+        return dict(self.wire)
 
 
 @dataclass(slots=True)  # not frozen: a frozen __init__ costs a third of building a result
@@ -95,6 +100,8 @@ class RankedCentre:
     distance_km: float | None  # nearest location, 1 decimal; None when the centre has none
     components: dict[str, float]  # only the components that applied to this situation
     reasons: list[Reason]
+    # {"id", "ref", "name"}, built once per centre by the index and shared by its results.
+    centre: dict[str, str]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of DESIGN §6 (`centre` nested), plus the score components."""
@@ -102,7 +109,7 @@ class RankedCentre:
             "rank": self.rank,
             "score": self.score,
             "distance_km": self.distance_km,
-            "centre": {"id": self.centre_id, "ref": self.ref, "name": self.name},
+            "centre": dict(self.centre),
             "components": dict(self.components),
             "reasons": [reason.to_dict() for reason in self.reasons],
         }

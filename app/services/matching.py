@@ -12,7 +12,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.geo import Place, get_resolver
-from app.matching import CentreProfile, LoadVector, MatchIndex, MatchOutcome, Situation
+from app.matching import (
+    CentreProfile,
+    LoadVector,
+    MatchIndex,
+    MatchOutcome,
+    RankedCentre,
+    Situation,
+)
 from app.models import Centre, Referral
 from app.schemas.intake import LocationQuery, MatchRequest
 
@@ -68,13 +75,22 @@ def match_answer(place: Place, outcome: MatchOutcome) -> dict[str, Any]:
     do not change it)."""
     return {
         "policy_version": outcome.policy_version,
-        "results": [result.to_dict() for result in outcome.results],
+        "results": [_result(result) for result in outcome.results],
         "eligible_count": outcome.eligible_count,
         "excluded": outcome.excluded,
         "location": {
             "label": place.label, "region_code": place.region_code,
             "lat": place.lat, "lon": place.lon,
         },
+    }  # fmt: skip
+
+
+def _result(r: RankedCentre) -> dict[str, Any]:
+    """`RankedCentre.to_dict()` without its copies: the centre and reasons are fragments built
+    once and shared, read-only, by every answer that shows them."""
+    return {
+        "rank": r.rank, "score": r.score, "distance_km": r.distance_km, "centre": r.centre,
+        "components": r.components, "reasons": [reason.wire for reason in r.reasons],
     }  # fmt: skip
 
 
