@@ -194,17 +194,18 @@ class MatchIndex:
             profile = profiles[row]
             line = shown[i]
             km = line[-1] if math.isfinite(line[-1]) else None
+            # Positional: keywords cost more than half of building a result.
             results.append(
                 RankedCentre(
-                    rank=i + 1,
-                    centre_id=profile.id,
-                    ref=profile.ref,
-                    name=profile.name,
-                    score=line[-2],
-                    distance_km=km,
-                    components=dict(zip(names, line, strict=False)),  # the lines before score
-                    reasons=explain(profile, km, ratios[i]),
-                    centre=centres[row],
+                    i + 1,  # rank
+                    profile.id,
+                    profile.ref,
+                    profile.name,
+                    line[-2],  # score
+                    km,
+                    dict(zip(names, line, strict=False)),  # components: the lines before score
+                    explain(profile, km, ratios[i]),
+                    centres[row],
                 )
             )
         return results
