@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.db import session_scope
 from app.errors import Forbidden
 from app.services.directory_index import Directory, DirectoryIndex
 from app.services.keys import Principal, authenticate
@@ -17,13 +18,8 @@ from app.settings import Settings
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: commit when the route returns, roll back on any error."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(request.app.state.engine) as session:
+        yield session
     if session.info.get("directory_changed"):
         request.app.state.directory.invalidate()
 

@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, func, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
@@ -36,9 +34,9 @@ from app.dispatcher.signing import signed_headers
 from app.models.directory import Centre, InboxEndpoint
 from app.models.outbox import OutboxEvent
 from app.settings import Settings
+from bench.apps import migrate
 from bench.http import server
 
-ROOT = Path(__file__).resolve().parents[1]
 EVENTS = int(os.environ.get("TTX_BENCH_DISPATCH_EVENTS", "6000"))
 CENTRES = 20
 CONCURRENCY = 64
@@ -114,17 +112,6 @@ async def _hammer(url: str, total: int) -> float:
         return total / (time.perf_counter() - started)
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
-
-
-def migrate(url: str) -> None:
-    engine = make_engine(Settings(database_url=url))
-    with engine.begin() as conn:
-        config = Config(str(ROOT / "alembic.ini"))
-        config.set_main_option("script_location", str(ROOT / "migrations"))
-        config.set_main_option("path_separator", "os")
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-    engine.dispose()
 
 
 def fill(engine: Engine, inbox_url: str) -> None:

@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dispatch_support import PG_ENV, Receiver, ReceiverServer, make_handler, migrate_url
+from dispatch_support import PG_ENV, Receiver, ReceiverServer, make_handler
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from app.db import make_engine
 from app.settings import Settings
+from tests.conftest import migrate
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -26,7 +27,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 @pytest.fixture(scope="session")
 def dispatch_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("dispatch-template") / "template.db"
-    migrate_url(f"sqlite:///{path}")
+    migrate(f"sqlite:///{path}")
     return path
 
 
@@ -59,7 +60,7 @@ def pg_url() -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        migrate_url(url)
+        migrate(url)
         yield url
     finally:
         with admin.connect() as conn:

@@ -17,33 +17,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from app.db import make_engine
 from app.dispatcher import enqueue
 from app.models.directory import Centre, InboxEndpoint
 from app.models.outbox import DeliveryAttempt, OutboxEvent
-from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_ENV = "TTX_TEST_POSTGRES_URL"
 SECRET = "whsec_" + base64.b64encode(b"synthetic-test-secret-0123456789").decode()
-
-
-def migrate_url(url: str) -> None:
-    """Build the schema with the real migrations."""
-    engine = make_engine(Settings(database_url=url))
-    with engine.begin() as conn:
-        config = Config(str(ROOT / "alembic.ini"))
-        config.set_main_option("script_location", str(ROOT / "migrations"))
-        config.set_main_option("path_separator", "os")
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-    engine.dispose()
 
 
 def add_centre(
