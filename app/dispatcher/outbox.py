@@ -6,15 +6,17 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 
 from app.crypto import decrypt_json, encrypt_json
-from app.db import utcnow
+from app.db import insert_rows, utcnow
 from app.models.directory import InboxEndpoint
 from app.models.outbox import OutboxEvent
 
@@ -22,6 +24,16 @@ log = logging.getLogger(__name__)
 
 DeliveredHook = Callable[[Session, OutboxEvent], None]
 _delivered_hooks: list[DeliveredHook] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """What `enqueue` wrote: the event's id, its webhook id, status and stored payload."""
+
+    id: uuid.UUID
+    webhook_id: str
+    status: str  # pending (pushed to the centre's endpoint) | pull (read through the inbox)
+    payload: dict[str, Any]
 
 
 def enqueue(
@@ -33,34 +45,41 @@ def enqueue(
     data: Mapping[str, Any],
     now: datetime | None = None,
     seal_key: str | None = None,
-) -> OutboxEvent:
+) -> Queued:
     """Queue a webhook for a centre inside the caller's transaction.
 
-    The event is only flushed, never committed: it exists if and only if the business
-    transaction commits. A centre without an inbox endpoint gets a `pull` event (it reads its
-    referrals through the inbox API); otherwise the event is `pending` and due at once.
+    The event is written, never committed: it exists if and only if the business transaction
+    commits. A centre without an inbox endpoint gets a `pull` event (it reads its referrals
+    through the inbox API); otherwise the event is `pending` and due at once.
     `data` may hold UUIDs, datetimes and decimals: they are stored as JSON strings.
     With `seal_key` (data holding personal information), `data` is stored encrypted and only
     decrypted by the worker that sends it.
+
+    One INSERT, without an ORM instance (this runs on every submission); nothing pending in
+    the session is flushed first, so write the rows this one refers to before calling it.
     """
     moment = now or utcnow()
-    with session.no_autoflush:  # one flush for the whole business write, below
-        has_endpoint = session.exec(
-            select(InboxEndpoint.id).where(InboxEndpoint.centre_id == centre_id)
-        ).first()
-    event = OutboxEvent(
+    # Read at each call, never from a cache: an endpoint registered a moment ago must get
+    # its events pushed, and one removed must not leave events waiting for a push.
+    has_endpoint = session.execute(
+        select(_ENDPOINTS.c.id).where(_ENDPOINTS.c.centre_id == centre_id).limit(1)
+    ).first()
+    queued = Queued(
+        id=uuid.uuid4(),
         webhook_id=new_webhook_id(),
-        event_type=event_type,
-        centre_id=centre_id,
-        subject_id=subject_id,
-        payload=seal(webhook_body(event_type, moment, data), seal_key),
         status="pending" if has_endpoint is not None else "pull",
-        next_attempt_at=moment,
-        created_at=moment,
+        payload=seal(webhook_body(event_type, moment, data), seal_key),
     )
-    session.add(event)
-    session.flush()
-    return event
+    insert_rows(session, OutboxEvent, {
+        "id": queued.id, "webhook_id": queued.webhook_id, "event_type": event_type,
+        "centre_id": centre_id, "subject_id": subject_id, "payload": queued.payload,
+        "status": queued.status, "attempts": 0, "next_attempt_at": moment,
+        "locked_until": None, "locked_by": None, "created_at": moment, "delivered_at": None,
+    })  # fmt: skip
+    return queued
+
+
+_ENDPOINTS = InboxEndpoint.__table__  # type: ignore[attr-defined]
 
 
 def _open(token: str, key: str | None) -> Any:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.crypto import encrypt_json
-from app.db import utcnow
+from app.db import insert_rows, utcnow
 from app.errors import InvalidInput, NotFound
 from app.matching import MatchOutcome
 from app.models import Centre, Consultation, Referral
@@ -27,6 +28,15 @@ from app.settings import Settings
 RANKING_DEPTH = 10
 
 
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """A consultation just stored: what its answer shows."""
+
+    id: uuid.UUID
+    status: str
+    created_at: datetime
+
+
 def submit(
     session: Session,
     settings: Settings,
@@ -34,41 +44,45 @@ def submit(
     load: Mapping[str, int],
     body: ConsultationIn,
     principal: Principal | None,
-) -> tuple[Consultation, Referral | None]:
+) -> tuple[Submitted, referrals.Opened | None]:
     """Store the request with its consent, rank the centres, and send it to the chosen or the
-    best-ranked one. With no eligible centre it is stored `unrouted`, for staff."""
+    best-ranked one. With no eligible centre it is stored `unrouted`, for staff.
+
+    Every row is inserted directly, in foreign-key order (this is the busiest write)."""
     place = locate(body.criteria.location)
     wanted = situation(body.criteria, place, limit=RANKING_DEPTH)
     outcome = directory.match_index.rank(wanted, load=load)
     ranking = _ranking(outcome)
     if body.centre_id is not None:
         ranking = _chosen_first(directory, ranking, body.centre_id, wanted)
-    consultation = Consultation(
-        status="routed" if ranking else "unrouted",
-        channel=principal.role if principal else "public",
-        partner_key_id=principal.key_id if principal and principal.role == "partner" else None,
-        region_code=place.region_code,
-        criteria=_criteria(body, place.to_dict()),
-        ranking=ranking,
-        policy_version=outcome.policy_version,
-        consent={**body.consent.model_dump(), "recorded_at": utcnow().isoformat(),
-                 "channel": principal.role if principal else "public"},
-        person_enc=encrypt_json(settings.secret_key, body.person.model_dump()),
-        message_enc=encrypt_json(settings.secret_key, body.message) if body.message else None,
+    now = utcnow()
+    channel = principal.role if principal else "public"
+    person = body.person.model_dump()
+    consultation = Submitted(uuid.uuid4(), "routed" if ranking else "unrouted", now)
+    criteria = _criteria(body, place.to_dict())
+    insert_rows(session, Consultation, {
+        "id": consultation.id, "created_at": now, "status": consultation.status,
+        "channel": channel,
+        "partner_key_id": principal.key_id if principal and principal.role == "partner" else None,
+        "region_code": place.region_code, "criteria": criteria, "ranking": ranking,
+        "policy_version": outcome.policy_version,
+        "consent": {**body.consent.model_dump(), "recorded_at": now.isoformat(),
+                    "channel": channel},
+        "person_enc": encrypt_json(settings.secret_key, person),
+        "message_enc": encrypt_json(settings.secret_key, body.message) if body.message else None,
+        "anonymized_at": None,
+    })  # fmt: skip
+    remember_contacts(session, settings, consultation.id, body.person.email, body.person.phone)
+    if not ranking:
+        return consultation, None
+    # The snapshot ranked only active centres with open intake: the first one takes it.
+    best = directory.by_id[ranking[0]["centre_id"]]
+    referral = referrals.insert_referral(
+        session, settings,
+        consultation_id=consultation.id, criteria=criteria, attempt=1,
+        centre=referrals.CentreRef(id=uuid.UUID(best.id), ref=best.ref), entry=ranking[0],
+        actor=_actor(principal), person=person, message=body.message,
     )  # fmt: skip
-    session.add(consultation)
-    remember_contacts(session, settings, consultation, body.person.email, body.person.phone)
-    referral = None
-    if ranking:
-        # The snapshot ranked only active centres with open intake: the first one takes it.
-        best = directory.by_id[ranking[0]["centre_id"]]
-        target = referrals.CentreRef(id=uuid.UUID(best.id), ref=best.ref)
-        first = (body.person.model_dump(), body.message)
-        actor = _actor(principal)
-        referral = referrals.open_referral(
-            session, settings, consultation, target, ranking[0], actor, first=first
-        )
-    session.flush()
     return consultation, referral
 
 
@@ -124,7 +138,7 @@ def _actor(principal: Principal | None) -> str:
 
 
 def answer(
-    directory: Directory, consultation: Consultation, referral: Referral | None
+    directory: Directory, consultation: Submitted, referral: referrals.Opened | None
 ) -> dict[str, Any]:
     """The answer of `POST /v1/consultations`, from what the submission has in hand."""
     centre = directory.by_id.get(str(referral.centre_id)) if referral else None
@@ -153,12 +167,14 @@ def summary(session: Session, consultation: Consultation) -> dict[str, Any]:
     }
 
 
-def referral_summary(session: Session, referral: Referral) -> dict[str, Any]:
+def referral_summary(session: Session, referral: Referral | referrals.Opened) -> dict[str, Any]:
     centre = session.get(Centre, referral.centre_id)
     return _referral_view(referral, centre.ref if centre else None, centre.name if centre else None)
 
 
-def _referral_view(referral: Referral, ref: str | None, name: str | None) -> dict[str, Any]:
+def _referral_view(
+    referral: Referral | referrals.Opened, ref: str | None, name: str | None
+) -> dict[str, Any]:
     return {
         "id": str(referral.id), "state": referral.state, "attempt": referral.attempt,
         "centre": {"id": str(referral.centre_id), "ref": ref, "name": name},

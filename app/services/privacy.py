@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.db import utcnow
+from app.db import insert_rows, utcnow
 from app.errors import InvalidInput
 from app.models import AuditEntry, Consultation, ContactDigest, OutboxEvent, Referral
 from app.services import audit, referrals
@@ -35,10 +36,13 @@ def contact_digests(settings: Settings, email: str | None, phone: str | None) ->
     return [hmac.new(secret, v.encode(), hashlib.sha256).hexdigest() for v in values]
 
 
-def remember_contacts(session: Session, settings: Settings, consultation: Consultation,
+def remember_contacts(session: Session, settings: Settings, consultation_id: uuid.UUID,
                       email: str | None, phone: str | None) -> None:  # fmt: skip
-    for digest in contact_digests(settings, email, phone):
-        session.add(ContactDigest(digest=digest, consultation_id=consultation.id))
+    """Store the digests of a new consultation's contacts (its row is already written)."""
+    rows = [{"digest": digest, "consultation_id": consultation_id}
+            for digest in contact_digests(settings, email, phone)]  # fmt: skip
+    if rows:
+        insert_rows(session, ContactDigest, *rows)
 
 
 def find(
@@ -170,7 +174,8 @@ def rotate_keys(session: Session, settings: Settings) -> int:
         session.execute(
             delete(ContactDigest).where(col(ContactDigest.consultation_id) == consultation.id)
         )
-        remember_contacts(session, settings, consultation, person.get("email"), person.get("phone"))
+        email, phone = person.get("email"), person.get("phone")
+        remember_contacts(session, settings, consultation.id, email, phone)
         session.add(consultation)
         count += 1
     for event in session.exec(select(OutboxEvent)).all():

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 
 from app import dispatcher
 from app.crypto import decrypt_json
-from app.db import utcnow
+from app.db import insert_rows, utcnow
 from app.errors import Conflict, NotFound
 from app.models import Centre, Consultation, OutboxEvent, Referral, ReferralEvent
 from app.settings import Settings
@@ -57,34 +57,62 @@ def open_referral(
     centre: Centre | CentreRef,
     entry: dict[str, Any],
     actor: str,
+) -> Opened:
+    """Send a routed consultation to its next centre: the referral, its history row and its
+    webhook, in the caller's transaction (all dropped together on rollback)."""
+    consultation.status = "routed"
+    session.add(consultation)
+    return insert_referral(
+        session, settings,
+        consultation_id=consultation.id, criteria=consultation.criteria,
+        attempt=1 + len(_referrals_of(session, consultation.id)),
+        centre=centre, entry=entry, actor=actor,
+        person=person_of(settings, consultation), message=message_of(settings, consultation),
+    )  # fmt: skip
+
+
+def insert_referral(
+    session: Session,
+    settings: Settings,
     *,
-    first: tuple[dict[str, Any], str | None] | None = None,
-) -> Referral:
-    """Create the next referral of a consultation and queue its webhook, in the caller's
-    transaction (both are dropped together on rollback). `first` is a new consultation's
-    person and message, already in hand: no query for earlier referrals, no decryption."""
-    attempt = 1 if first else 1 + len(_referrals_of(session, consultation.id))
+    consultation_id: uuid.UUID,
+    criteria: dict[str, Any],
+    attempt: int,
+    centre: Centre | CentreRef,
+    entry: dict[str, Any],
+    actor: str,
+    person: dict[str, Any] | None,
+    message: str | None,
+) -> Opened:
+    """Write a referral, its first history row and its sealed `referral.created` webhook.
+
+    Rows are inserted directly (no ORM instances): the consultation row must exist in the
+    transaction already, and the consultation's status is the caller's to set."""
     now = utcnow()
-    referral = Referral(
-        consultation_id=consultation.id, centre_id=centre.id, attempt=attempt, state="pending",
+    referral = Opened(
+        id=uuid.uuid4(), consultation_id=consultation_id, centre_id=centre.id, attempt=attempt,
         rank=entry.get("rank"), score=entry.get("score"), reasons=entry.get("reasons", []),
         created_at=now, expires_at=now + timedelta(hours=settings.acceptance_delay_hours),
     )  # fmt: skip
-    session.add(referral)
-    session.add(ReferralEvent(referral_id=referral.id, to_state="pending", actor=actor, at=now))
-    consultation.status = "routed"
-    session.add(consultation)
-    person, message = first or (
-        person_of(settings, consultation),
-        message_of(settings, consultation),
-    )
+    insert_rows(session, Referral, {
+        "id": referral.id, "consultation_id": consultation_id, "centre_id": centre.id,
+        "attempt": attempt, "state": referral.state, "rank": referral.rank,
+        "score": referral.score, "reasons": referral.reasons, "created_at": now,
+        "delivered_at": None, "responded_at": None, "expires_at": referral.expires_at,
+        "decline_reason": None, "decline_note": None, "version": 1,
+    })  # fmt: skip
+    insert_rows(session, ReferralEvent, {
+        "id": uuid.uuid4(), "referral_id": referral.id, "at": now, "from_state": None,
+        "to_state": "pending", "actor": actor, "reason": None, "note": None,
+    })  # fmt: skip
     dispatcher.enqueue(
         session,
         event_type="referral.created",
         centre_id=centre.id,
         subject_id=referral.id,
-        data=webhook_data(consultation, referral, centre.ref, person, message),
+        data=webhook_data(consultation_id, criteria, referral, centre.ref, person, message),
         seal_key=settings.secret_key,
+        now=now,
     )
     return referral
 
@@ -97,9 +125,27 @@ class CentreRef:
     ref: str
 
 
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A referral just written, with the fields its views show (load a `Referral` to change
+    it)."""
+
+    id: uuid.UUID
+    consultation_id: uuid.UUID
+    centre_id: uuid.UUID
+    attempt: int
+    rank: int | None
+    score: float | None
+    reasons: list[dict[str, Any]]
+    created_at: datetime
+    expires_at: datetime
+    state: str = "pending"
+
+
 def webhook_data(
-    consultation: Consultation,
-    referral: Referral,
+    consultation_id: uuid.UUID,
+    criteria: dict[str, Any],
+    referral: Opened,
     centre_ref: str,
     person: dict[str, Any] | None,
     message: str | None,
@@ -107,10 +153,10 @@ def webhook_data(
     """The `data` of a `referral.created` webhook (DESIGN §8)."""
     return {
         "referral_id": str(referral.id),
-        "consultation_id": str(consultation.id),
+        "consultation_id": str(consultation_id),
         "centre_ref": centre_ref,
         "person": person,
-        "criteria": consultation.criteria,
+        "criteria": criteria,
         "message": message,
         "match": {"rank": referral.rank, "score": referral.score,
                   "reasons": [r.get("code") for r in referral.reasons]},
@@ -144,25 +190,26 @@ def _referrals_of(session: Session, consultation_id: uuid.UUID) -> list[Referral
 
 def route_next(
     session: Session, settings: Settings, consultation: Consultation, actor: str
-) -> Referral | None:
+) -> Opened | None:
     """Send the consultation to the next centre of its original ranking that has not had it
     and still takes requests; after the last allowed centre, it waits in the staff queue."""
     tried = {str(r.centre_id) for r in _referrals_of(session, consultation.id)}
     if len(tried) >= settings.max_referrals_per_consultation:
-        return _unroute(session, consultation)
+        _unroute(session, consultation)
+        return None
     for entry in consultation.ranking:
         if entry["centre_id"] in tried:
             continue
         centre = session.get(Centre, uuid.UUID(entry["centre_id"]))
         if centre is not None and centre.active and centre.intake_status == "open":
             return open_referral(session, settings, consultation, centre, entry, actor)
-    return _unroute(session, consultation)
+    _unroute(session, consultation)
+    return None
 
 
-def _unroute(session: Session, consultation: Consultation) -> Referral | None:
+def _unroute(session: Session, consultation: Consultation) -> None:
     consultation.status = "unrouted"
     session.add(consultation)
-    return None
 
 
 def centre_referral(session: Session, centre_id: uuid.UUID, referral_id: uuid.UUID) -> Referral:

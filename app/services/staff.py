@@ -88,7 +88,7 @@ def route_by_hand(
     consultation_id: uuid.UUID,
     centre_id: uuid.UUID,
     actor: str,
-) -> Referral:
+) -> referrals.Opened:
     """Staff send a request to a centre of their choice (no eligibility check: staff decide)."""
     consultation = _get(session, consultation_id)
     if consultation.status in ("accepted", "cancelled"):

@@ -174,9 +174,10 @@ class FakeClock:
 def enqueue_committed(
     engine: Engine, centre_id: uuid.UUID, n: int = 0, now: datetime | None = None
 ) -> OutboxEvent:
-    """Enqueue one `referral.created` event and commit, as the intake service would."""
+    """Enqueue one `referral.created` event and commit, as the intake service would; return
+    the stored row."""
     with Session(engine, expire_on_commit=False) as session:
-        event = enqueue(
+        queued = enqueue(
             session,
             event_type="referral.created",
             centre_id=centre_id,
@@ -185,7 +186,7 @@ def enqueue_committed(
             now=now,
         )
         session.commit()
-        return event
+    return load_event(engine, queued.id)
 
 
 def load_event(engine: Engine, event_id: uuid.UUID) -> OutboxEvent:
