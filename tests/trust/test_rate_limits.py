@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.ratelimit import RateLimiter
+from app.ratelimit import MovingWindows, RateLimiter
 from app.settings import Settings
 from tests.conftest import IN_CI, make_key
 
@@ -56,3 +56,22 @@ def test_counters_shared_through_redis() -> None:
         limiter.check(limiter.public, "ip", who)
     with pytest.raises(Exception, match="too many requests"):
         replica_b.check(replica_b.public, "ip", who)
+
+
+def test_moving_window_counts_any_period_of_the_rate() -> None:
+    windows, key = MovingWindows(), ("3/minute", "ip", "192.0.2.1")
+    assert [windows.hit(3, 60, key, now=t) for t in (0.0, 10.0, 20.0)] == [None, None, None]
+    assert windows.hit(3, 60, key, now=30.0) == pytest.approx(30.0)  # the 0.0 hit leaves at 60
+    assert windows.hit(3, 60, key, now=59.9) == pytest.approx(0.1)
+    assert windows.hit(3, 60, key, now=60.0) is None  # refusals were not counted
+    assert windows.hit(3, 60, key, now=61.0) is not None
+    assert windows.hit(3, 60, ("3/minute", "ip", "192.0.2.2"), now=61.0) is None
+
+
+def test_moving_window_forgets_idle_callers() -> None:
+    windows = MovingWindows()
+    for n in range(MovingWindows.PRUNE_EVERY - 1):
+        windows.hit(5, 1, ("5/second", "ip", f"10.0.{n // 256}.{n % 256}"), now=float(n) / 1000)
+    assert len(windows) == MovingWindows.PRUNE_EVERY - 1
+    windows.hit(5, 1, ("5/second", "ip", "203.0.113.9"), now=100.0)  # prunes: all others idle
+    assert len(windows) == 1
