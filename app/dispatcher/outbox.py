@@ -12,11 +12,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, exists
 from sqlmodel import Session
 
 from app.crypto import decrypt_json, encrypt_json
-from app.db import insert_rows, utcnow
+from app.db import utcnow
 from app.models.directory import InboxEndpoint
 from app.models.outbox import OutboxEvent
 
@@ -28,11 +28,10 @@ _delivered_hooks: list[DeliveredHook] = []
 
 @dataclass(frozen=True, slots=True)
 class Queued:
-    """What `enqueue` wrote: the event's id, its webhook id, status and stored payload."""
+    """What `enqueue` wrote: the event's id, its webhook id and its stored payload."""
 
     id: uuid.UUID
     webhook_id: str
-    status: str  # pending (pushed to the centre's endpoint) | pull (read through the inbox)
     payload: dict[str, Any]
 
 
@@ -55,31 +54,29 @@ def enqueue(
     With `seal_key` (data holding personal information), `data` is stored encrypted and only
     decrypted by the worker that sends it.
 
-    One INSERT, without an ORM instance (this runs on every submission); nothing pending in
-    the session is flushed first, so write the rows this one refers to before calling it.
+    One INSERT, without an ORM instance or a separate look-up (this runs on every
+    submission); nothing pending in the session is flushed first, so write the rows this one
+    refers to before calling it.
     """
     moment = now or utcnow()
-    # Read at each call, never from a cache: an endpoint registered a moment ago must get
-    # its events pushed, and one removed must not leave events waiting for a push.
-    has_endpoint = session.execute(
-        select(_ENDPOINTS.c.id).where(_ENDPOINTS.c.centre_id == centre_id).limit(1)
-    ).first()
-    queued = Queued(
-        id=uuid.uuid4(),
-        webhook_id=new_webhook_id(),
-        status="pending" if has_endpoint is not None else "pull",
-        payload=seal(webhook_body(event_type, moment, data), seal_key),
-    )
-    insert_rows(session, OutboxEvent, {
-        "id": queued.id, "webhook_id": queued.webhook_id, "event_type": event_type,
-        "centre_id": centre_id, "subject_id": subject_id, "payload": queued.payload,
-        "status": queued.status, "attempts": 0, "next_attempt_at": moment,
-        "locked_until": None, "locked_by": None, "created_at": moment, "delivered_at": None,
-    })  # fmt: skip
+    body = seal(webhook_body(event_type, moment, data), seal_key)
+    queued = Queued(uuid.uuid4(), new_webhook_id(), body)
+    # The endpoint is looked up by the INSERT itself, never from a cache: one registered a
+    # moment ago gets its events pushed, one removed leaves none waiting for a push.
+    has_endpoint = exists().where(_ENDPOINTS.c.centre_id == centre_id)
+    session.execute(
+        _OUTBOX.insert().values(
+            id=queued.id, webhook_id=queued.webhook_id, event_type=event_type,
+            centre_id=centre_id, subject_id=subject_id, payload=queued.payload,
+            status=case((has_endpoint, "pending"), else_="pull"), attempts=0,
+            next_attempt_at=moment, created_at=moment,
+        )
+    )  # fmt: skip
     return queued
 
 
 _ENDPOINTS = InboxEndpoint.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
 
 
 def _open(token: str, key: str | None) -> Any:
