@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -28,9 +29,9 @@ def _derive(secret: str) -> bytes:
     return base64.urlsafe_b64encode(hashlib.sha256(b"ttx-fields:" + secret.encode()).digest())
 
 
-def encrypt_json(secret_key: str, value: Any) -> str:
-    """Encrypt a JSON-serialisable value; the token is ASCII text."""
-    data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+def encrypt_json(secret_key: str, value: Any, default: Callable[[Any], Any] | None = None) -> str:
+    """Encrypt a JSON-serialisable value (`default` as for json.dumps); the token is ASCII."""
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=default).encode()
     return _cipher(secret_key).encrypt(data).decode()
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import case, exists
+from sqlalchemy import bindparam, case, exists
 from sqlmodel import Session
 
 from app.crypto import decrypt_json, encrypt_json
@@ -59,24 +59,26 @@ def enqueue(
     refers to before calling it.
     """
     moment = now or utcnow()
-    body = seal(webhook_body(event_type, moment, data), seal_key)
+    body = webhook_body(event_type, moment, data, seal_key)
     queued = Queued(uuid.uuid4(), new_webhook_id(), body)
-    # The endpoint is looked up by the INSERT itself, never from a cache: one registered a
-    # moment ago gets its events pushed, one removed leaves none waiting for a push.
-    has_endpoint = exists().where(_ENDPOINTS.c.centre_id == centre_id)
-    session.execute(
-        _OUTBOX.insert().values(
-            id=queued.id, webhook_id=queued.webhook_id, event_type=event_type,
-            centre_id=centre_id, subject_id=subject_id, payload=queued.payload,
-            status=case((has_endpoint, "pending"), else_="pull"), attempts=0,
-            next_attempt_at=moment, created_at=moment,
-        )
-    )  # fmt: skip
+    session.execute(_INSERT, {
+        "id": queued.id, "webhook_id": queued.webhook_id, "event_type": event_type,
+        "centre_id": centre_id, "endpoint_of": centre_id, "subject_id": subject_id,
+        "payload": queued.payload, "attempts": 0, "next_attempt_at": moment, "created_at": moment,
+    })  # fmt: skip
     return queued
 
 
 _ENDPOINTS = InboxEndpoint.__table__  # type: ignore[attr-defined]
-_OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
+# Built once (building a statement costs more than running it). The endpoint is looked up by
+# the INSERT itself, never from a cache: one registered a moment ago gets its events pushed,
+# one removed leaves none waiting for a push.
+_INSERT = OutboxEvent.__table__.insert().values(  # type: ignore[attr-defined]
+    status=case(
+        (exists().where(_ENDPOINTS.c.centre_id == bindparam("endpoint_of")), "pending"),
+        else_="pull",
+    )
+)
 
 
 def _open(token: str, key: str | None) -> Any:
@@ -90,18 +92,17 @@ def new_webhook_id() -> str:
     return "msg_" + uuid.uuid4().hex
 
 
-def webhook_body(event_type: str, moment: datetime, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The document sent to the centre: `{"type", "timestamp", "data"}` (DESIGN §8)."""
+def webhook_body(
+    event_type: str, moment: datetime, data: Mapping[str, Any], seal_key: str | None = None
+) -> dict[str, Any]:
+    """The document sent to the centre, `{"type", "timestamp", "data"}` (DESIGN §8), as
+    stored: with `seal_key`, `data` is encrypted at rest (`sealed`); `type` and `timestamp`
+    stay readable for staff."""
     stamp = moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if seal_key is not None:
+        sealed = encrypt_json(seal_key, dict(data), default=_json_default)
+        return {"type": event_type, "timestamp": stamp, "sealed": sealed}
     return {"type": event_type, "timestamp": stamp, "data": to_json_value(dict(data))}
-
-
-def seal(body: dict[str, Any], key: str | None) -> dict[str, Any]:
-    """Encrypt a body's `data` at rest; `type` and `timestamp` stay readable for staff."""
-    if key is None:
-        return body
-    return {"type": body["type"], "timestamp": body["timestamp"],
-            "sealed": encrypt_json(key, body["data"])}  # fmt: skip
 
 
 def encode_body(payload: Mapping[str, Any], key: str | None = None) -> bytes:
