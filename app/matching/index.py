@@ -24,13 +24,12 @@ from app.matching.model import (
     Situation,
     UnknownCentre,
 )
-from app.matching.policy import COMPONENTS, POLICY, Policy
+from app.matching.policy import POLICY, Policy
 from app.matching.scoring import (
     REF_BITS,
-    SCORE_STEPS,
     Rows,
     Scored,
-    best_positions,
+    best_shown,
     need_weights,
     score_rows,
 )
@@ -50,13 +49,6 @@ class LoadVector:
 
 
 Load = Mapping[str, int] | LoadVector | None
-
-# Scales of the lines of a score table as shown, by its height: 4 decimals for components
-# and the score, 1 for the distance (the last line). A column, to broadcast over results.
-_SHOWN_SCALES = tuple(
-    np.array([float(SCORE_STEPS)] * (height - 1) + [10.0])[:, None]
-    for height in range(len(COMPONENTS) + 3)
-)
 
 
 def _shared_sets(profiles: Iterable[CentreProfile]) -> tuple[CentreProfile, ...]:
@@ -161,29 +153,22 @@ class MatchIndex:
         weights = need_weights(situation, self.policy)
         room = None if vector is None else vector.room
         scored = score_rows(self._cols, rows, situation, weights, room, self.policy)
-        best = best_positions(scored, self._cols.ref_rank[rows], situation.limit)
+        best, shown = best_shown(scored, self._cols.ref_rank[rows], situation.limit)
         ratio = None if vector is None else vector.ratio
-        outcome.results.extend(self._results(rows[best], best, scored, situation, weights, ratio))
+        outcome.results.extend(self._results(rows[best], shown, scored, situation, weights, ratio))
         return outcome
 
     def _results(
         self,
         chosen: Rows,
-        positions: Rows,
+        shown: list[list[float]],
         scored: Scored,
         s: Situation,
         weights: dict[str, float],
         ratio: FloatArray | None,
     ) -> list[RankedCentre]:
-        # One pick and one conversion to Python lists for every figure shown: per-item numpy
-        # scalars, or one numpy call per column, cost more than the whole ranking at small
-        # directory sizes. rint(x * 1e4) / 1e4 is what np.round does, without its overhead;
-        # the distance (last line) is shown to 0.1 km.
-        scale = _SHOWN_SCALES[scored.table.shape[0]]
-        top = scored.table.take(positions, axis=1)  # cheaper than [:, positions]
-        np.multiply(top, scale, out=top)
-        np.rint(top, out=top)
-        shown = np.divide(top, scale, out=top).T.tolist()
+        # `shown` holds each chosen row's components, score and distance as shown, as Python
+        # floats: per-item numpy scalars would cost more than the ranking at small sizes.
         ratios = [None] * len(shown) if ratio is None else ratio[chosen].tolist()
         names = scored.names
         explain = Explainer(s, weights, self.policy)

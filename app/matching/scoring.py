@@ -17,7 +17,7 @@ import numpy.typing as npt
 from app.matching.columns import Columns, IntArray
 from app.matching.geometry import FloatArray, km_from_dot, unit_vector
 from app.matching.model import Situation
-from app.matching.policy import Policy
+from app.matching.policy import COMPONENTS, Policy
 from app.matching.text import interpret_need_text
 
 Rows = npt.NDArray[np.intp]
@@ -175,15 +175,33 @@ def score_rows(
 
 # Below this many eligible centres a full sort is cheaper than a partition and a sort.
 _SMALL = 512
+# Scales of the lines of a score table as shown, by its height: 4 decimals for components
+# and the score, 0.1 km for the distance (the last line). A column, to broadcast over rows.
+_SHOWN_SCALES = tuple(
+    np.array([float(SCORE_STEPS)] * (height - 1) + [10.0])[:, None]
+    for height in range(len(COMPONENTS) + 3)
+)
 
 
-def best_positions(scored: Scored, ref_rank: IntArray, limit: int) -> Rows:
-    """Positions of the `limit` best rows: score desc, then distance asc, then ref asc."""
-    steps = np.rint(scored.score * SCORE_STEPS).astype(np.int64)
-    dist = np.minimum(np.rint(scored.distance_km * 10.0), _DIST_CAP).astype(np.int64)
-    key = ((SCORE_STEPS - steps) << (_DIST_BITS + REF_BITS)) | (dist << REF_BITS) | ref_rank
+def best_shown(scored: Scored, ref_rank: IntArray, limit: int) -> tuple[Rows, list[list[float]]]:
+    """Positions of the `limit` best rows (score desc, then distance asc, then ref asc), and
+    their table columns as shown: components and score to 4 decimals, distance to 0.1 km.
+
+    Rows are ordered on the figures shown, so the order can be explained from what a person
+    sees. rint(x * 1e4) / 1e4 is what np.round does, without its overhead; the table is
+    rounded once, for the order and for the figures."""
+    scale = _SHOWN_SCALES[scored.table.shape[0]]
+    steps = np.multiply(scored.table, scale)
+    np.rint(steps, out=steps)  # whole numbers: score steps, tenths of km
+    dist = np.minimum(steps[-1], _DIST_CAP).astype(np.int64)
+    score = steps[-2].astype(np.int64)
+    key = ((SCORE_STEPS - score) << (_DIST_BITS + REF_BITS)) | (dist << REF_BITS) | ref_rank
     # Methods rather than np.argsort(...): the functions add a Python wrapper per call.
     if key.shape[0] <= _SMALL or limit >= key.shape[0]:
-        return key.argsort()[:limit]  # keys are unique (ref_rank is): the same order
-    top = key.argpartition(limit - 1)[:limit]
-    return top[key[top].argsort()]
+        best = key.argsort()[:limit]  # keys are unique (ref_rank is): the same order
+    else:
+        top = key.argpartition(limit - 1)[:limit]
+        best = top[key[top].argsort()]
+    shown = steps.take(best, axis=1)  # cheaper than [:, best]
+    np.divide(shown, scale, out=shown)
+    return best, shown.T.tolist()
