@@ -22,13 +22,17 @@ class Explainer:
 
     def __init__(self, s: Situation, weights: dict[str, float], policy: Policy) -> None:
         """Prepare for situation `s`, with its need weights, under `policy`."""
-        self._s = s
-        self._policy = policy
-        needs = sorted(weights, key=lambda code: (-weights[code], code))
+        self._region_code = s.region_code
+        self._ages_shown = s.age is not None
+        self._nearby_km = policy.nearby_km
+        self._room_below_load = policy.room_below_load
+        needs = sorted(weights, key=lambda code: (-weights[code], code)) if weights else ()
         # (code, reason) in the order shown: per centre, only membership tests remain.
         self._needs = [(code, reasons.specialty_match(code)) for code in needs]
-        self._groups = [(g, reasons.group_specialist(g)) for g in sorted(s.specific_groups)]
-        self._modes = [(m, reasons.mode_match(m)) for m in sorted(s.modes, key=_mode_key)]
+        groups = s.specific_groups
+        self._groups = [(g, reasons.group_specialist(g)) for g in sorted(groups)] if groups else ()
+        modes = sorted(s.modes, key=_mode_key) if s.modes else ()
+        self._modes = [(m, reasons.mode_match(m)) for m in modes]
         self._region = reasons.serves_region(s.region_code)
         self._language = None if s.language is None else reasons.speaks_language(s.language)
 
@@ -41,25 +45,28 @@ class Explainer:
         client groups it specialises in, distance (as shown, None when the centre has no
         location), modes, language, age limits, and room this week.
         """
-        s = self._s
-        found = [
-            self._region if s.region_code in profile.regions_served else reasons.REMOTE_AVAILABLE
-        ]
-        if self._needs:
-            offered = profile.specialties
-            found += [reason for code, reason in self._needs if code in offered]
-        if self._groups:
-            served = profile.client_groups
-            found += [reason for group, reason in self._groups if group in served]
+        # Plain loops: this runs for every result, and a comprehension is a call of its own.
+        in_region = self._region_code in profile.regions_served
+        found = [self._region if in_region else reasons.REMOTE_AVAILABLE]
+        add = found.append
+        offered = profile.specialties
+        for code, reason in self._needs:
+            if code in offered:
+                add(reason)
+        served = profile.client_groups
+        for group, reason in self._groups:
+            if group in served:
+                add(reason)
         if distance_km is not None:
-            found.append(reasons.distance(distance_km, self._policy.nearby_km))
-        if self._modes:
-            modes = profile.modes
-            found += [reason for mode, reason in self._modes if mode in modes]
+            add(reasons.distance(distance_km, self._nearby_km))
+        modes = profile.modes
+        for mode, reason in self._modes:
+            if mode in modes:
+                add(reason)
         if self._language is not None:
-            found.append(self._language)
-        if s.age is not None and (profile.age_min is not None or profile.age_max is not None):
-            found.append(reasons.age_eligible(profile.age_min, profile.age_max))
-        if load_ratio is not None and load_ratio < self._policy.room_below_load:
-            found.append(reasons.CAPACITY_AVAILABLE)
+            add(self._language)
+        if self._ages_shown and (profile.age_min is not None or profile.age_max is not None):
+            add(reasons.age_eligible(profile.age_min, profile.age_max))
+        if load_ratio is not None and load_ratio < self._room_below_load:
+            add(reasons.CAPACITY_AVAILABLE)
         return found
