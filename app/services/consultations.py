@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.crypto import encrypt_json
-from app.db import insert_rows, utcnow
+from app.db import insert_rows, pipelined, utcnow
 from app.errors import InvalidInput, NotFound
 from app.matching import MatchOutcome
 from app.models import Centre, Consultation, Referral
@@ -60,29 +60,32 @@ def submit(
     person = body.person.model_dump()
     consultation = Submitted(uuid.uuid4(), "routed" if ranking else "unrouted", now)
     criteria = _criteria(body, place.to_dict())
-    insert_rows(session, Consultation, {
-        "id": consultation.id, "created_at": now, "status": consultation.status,
-        "channel": channel,
-        "partner_key_id": principal.key_id if principal and principal.role == "partner" else None,
-        "region_code": place.region_code, "criteria": criteria, "ranking": ranking,
-        "policy_version": outcome.policy_version,
-        "consent": {**body.consent.model_dump(), "recorded_at": now.isoformat(),
-                    "channel": channel},
-        "person_enc": encrypt_json(settings.secret_key, person),
-        "message_enc": encrypt_json(settings.secret_key, body.message) if body.message else None,
-        "anonymized_at": None,
-    })  # fmt: skip
-    remember_contacts(session, settings, consultation.id, body.person.email, body.person.phone)
-    if not ranking:
-        return consultation, None
-    # The snapshot ranked only active centres with open intake: the first one takes it.
-    best = directory.by_id[ranking[0]["centre_id"]]
-    referral = referrals.insert_referral(
-        session, settings,
-        consultation_id=consultation.id, criteria=criteria, attempt=1,
-        centre=referrals.CentreRef(id=uuid.UUID(best.id), ref=best.ref), entry=ranking[0],
-        actor=_actor(principal), person=person, message=body.message,
-    )  # fmt: skip
+    with pipelined(session):  # six INSERTs, one round trip on PostgreSQL
+        insert_rows(session, Consultation, {
+            "id": consultation.id, "created_at": now, "status": consultation.status,
+            "channel": channel,
+            "partner_key_id": principal.key_id if principal and principal.role == "partner"
+            else None,
+            "region_code": place.region_code, "criteria": criteria, "ranking": ranking,
+            "policy_version": outcome.policy_version,
+            "consent": {**body.consent.model_dump(), "recorded_at": now.isoformat(),
+                        "channel": channel},
+            "person_enc": encrypt_json(settings.secret_key, person),
+            "message_enc": encrypt_json(settings.secret_key, body.message)
+            if body.message else None,
+            "anonymized_at": None,
+        })  # fmt: skip
+        remember_contacts(session, settings, consultation.id, body.person.email, body.person.phone)
+        if not ranking:
+            return consultation, None
+        # The snapshot ranked only active centres with open intake: the first one takes it.
+        best = directory.by_id[ranking[0]["centre_id"]]
+        referral = referrals.insert_referral(
+            session, settings,
+            consultation_id=consultation.id, criteria=criteria, attempt=1,
+            centre=referrals.CentreRef(id=uuid.UUID(best.id), ref=best.ref), entry=ranking[0],
+            actor=_actor(principal), person=person, message=body.message,
+        )  # fmt: skip
     return consultation, referral
 
 

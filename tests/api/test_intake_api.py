@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.db import utcnow
+from app.main import create_app
 from app.models import Consultation, OutboxEvent, Referral
 from app.services.sweeper import sweep
 from app.settings import Settings
@@ -22,6 +23,7 @@ from tests.factories import centre_record
 
 PROBLEM = "application/problem+json"
 TR = {"municipality": "Trois-Rivières", "lat": 46.343, "lon": -72.543}
+TR_POINT = {"lat": 46.343, "lon": -72.543}
 
 
 def three_centres() -> dict[str, Any]:
@@ -109,6 +111,29 @@ def test_submit_routes_to_best_centre(seeded: TestClient, engine: Engine) -> Non
         assert event.status == "pull" and str(event.subject_id) == body["referral"]["id"]
         raw = s.execute(text("SELECT person_enc, message_enc FROM consultation")).one()
     assert "marie@example.org" not in str(raw) and "emploi" not in str(raw)
+
+
+@both_backends
+def test_a_write_that_fails_midway_leaves_nothing(settings: Settings, engine: Engine) -> None:
+    """The centre vanishes from the database while the in-memory directory still offers it:
+    the referral INSERT fails (on PostgreSQL, at the end of the pipelined batch) and the
+    consultation, contacts and webhook written before it in the same request are rolled back."""
+    app = create_app(settings.model_copy(update={"directory_refresh_seconds": 3600}),
+                     embedded_dispatcher=False)  # fmt: skip
+    with TestClient(app, raise_server_exceptions=False) as client:
+        admin = make_key(engine, "admin")
+        assert client.post("/v1/admin/centres/import", json=three_centres(),
+                           headers=admin).status_code == 200  # fmt: skip
+        assert client.post("/v1/matches", json={"location": TR_POINT}).status_code == 200
+        with engine.begin() as conn:  # behind the directory's back: no version bump
+            conn.execute(text("DELETE FROM centre WHERE ref = 'tr-a'"))
+        answer = client.post("/v1/consultations", json=request_body())
+        assert answer.status_code == 500
+        assert answer.headers["content-type"] == PROBLEM
+    with Session(engine) as s:
+        for table in ("consultation", "contact_digest", "referral", "referral_event",
+                      "outbox_event"):  # fmt: skip
+            assert s.scalar(text(f"SELECT count(*) FROM {table}")) == 0, table  # noqa: S608
 
 
 def test_consent_is_required(seeded: TestClient, engine: Engine) -> None:
