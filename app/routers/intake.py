@@ -140,6 +140,9 @@ def submit(
             idempotency.finish(session, scope, idempotency_key, 201, answer)
     except BaseException:
         if idempotency_key is not None:
+            # Roll back first: on SQLite this transaction may hold the write lock that the
+            # release below needs.
+            session.rollback()
             idempotency.abandon(request.app.state.engine, scope, idempotency_key)
         raise
     if referral is not None:
