@@ -1,6 +1,7 @@
 """Dispatcher throughput: signed webhook deliveries per second from one worker to a local
 receiver, on PostgreSQL and SQLite, against the receiver's own capacity measured alone in the
-same run (a load generator posting the same signed body with the same concurrency).
+same run (a load generator posting the same signed body with the same concurrency). Each
+event is about a real pending referral, which the delivery marks delivered, as in production.
 
 Target (issue 5): at least 500 deliveries/s on PostgreSQL. PostgreSQL is used when
 TTX_BENCH_POSTGRES_URL or TTX_TEST_POSTGRES_URL names a server (a scratch database is created
@@ -19,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +30,13 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, select
 
-from app.db import make_engine
+from app.db import insert_rows, make_engine, utcnow
 from app.dispatcher import Dispatcher, enqueue, generate_secret
 from app.dispatcher.signing import signed_headers
+from app.models import Consultation, Referral
 from app.models.directory import Centre, InboxEndpoint
 from app.models.outbox import OutboxEvent
+from app.services.sweeper import install_hooks
 from app.settings import Settings
 from bench.apps import migrate
 from bench.http import server
@@ -115,7 +119,10 @@ async def _hammer(url: str, total: int) -> float:
 
 
 def fill(engine: Engine, inbox_url: str) -> None:
-    """Centres with an inbox at the receiver, and `EVENTS` committed referral events."""
+    """Centres with an inbox at the receiver, and `EVENTS` committed `referral.created` events,
+    each about a pending referral of its own, as intake leaves them: on delivery, the
+    worker's hook marks each referral delivered and writes its history row, as in production."""
+    now = utcnow()
     with Session(engine) as session:
         centres = [Centre(ref=f"cce-bench-{n}", name=f"Centre fictif {n}") for n in range(CENTRES)]
         session.add_all(centres)
@@ -124,13 +131,26 @@ def fill(engine: Engine, inbox_url: str) -> None:
             InboxEndpoint(centre_id=c.id, url=inbox_url, secret=generate_secret()) for c in centres
         )
         session.flush()
-        for n in range(EVENTS):
-            data = {"referral_id": str(uuid.uuid4()), "message": "Je cherche un emploi." * 8}
+        consultations = [uuid.uuid4() for _ in range(EVENTS)]
+        referrals = [uuid.uuid4() for _ in range(EVENTS)]
+        insert_rows(session, Consultation, *(
+            {"id": c, "created_at": now, "status": "routed", "channel": "public",
+             "criteria": {}, "ranking": [], "policy_version": "bench", "consent": {}}
+            for c in consultations
+        ))  # fmt: skip
+        insert_rows(session, Referral, *(
+            {"id": r, "consultation_id": c, "centre_id": centres[n % CENTRES].id, "attempt": 1,
+             "state": "pending", "reasons": [], "created_at": now,
+             "expires_at": now + timedelta(hours=48), "version": 1}
+            for n, (c, r) in enumerate(zip(consultations, referrals, strict=True))
+        ))  # fmt: skip
+        for n, referral in enumerate(referrals):
+            data = {"referral_id": str(referral), "message": "Je cherche un emploi." * 8}
             enqueue(
                 session,
                 event_type="referral.created",
                 centre_id=centres[n % CENTRES].id,
-                subject_id=uuid.uuid4(),
+                subject_id=referral,
                 data=data,
             )
         session.commit()
@@ -155,6 +175,7 @@ def deliveries_per_second(url: str, inbox_url: str) -> tuple[float, float]:
             # planner sorts the whole backlog at every claim instead of walking the index.
             with engine.begin() as conn:
                 conn.execute(text("ANALYZE outbox_event"))
+        install_hooks()  # as `ttx worker` does: deliveries mark their referrals delivered
         stop = threading.Event()
         worker = Dispatcher(engine, concurrency=CONCURRENCY, poll_interval=0.05)
         thread = threading.Thread(target=worker.run_forever, args=(stop,))
@@ -165,9 +186,17 @@ def deliveries_per_second(url: str, inbox_url: str) -> tuple[float, float]:
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         stop.set()
         thread.join(30)
+        _check_referrals_delivered(engine)
         return EVENTS / elapsed, cpu * 1000 / EVENTS
     finally:
         engine.dispose()
+
+
+def _check_referrals_delivered(engine: Engine) -> None:
+    with engine.connect() as conn:
+        left = conn.execute(text("SELECT count(*) FROM referral WHERE state <> 'delivered'"))
+        if left.scalar_one():
+            raise RuntimeError("some delivered events left their referral pending")
 
 
 def postgres_rate(inbox_url: str) -> tuple[float, float] | None:

@@ -15,7 +15,7 @@ from app.dispatcher.admin import (
     replay,
     to_pull,
 )
-from app.dispatcher.outbox import enqueue, on_delivered, remove_delivered_hook
+from app.dispatcher.outbox import Delivered, enqueue, on_delivered, remove_delivered_hook
 from app.dispatcher.process import EmbeddedDispatcher, run_worker, start_embedded
 from app.dispatcher.schedule import MAX_ATTEMPTS, SCHEDULE_SECONDS, retry_delay
 from app.dispatcher.signing import SignatureError, generate_secret, sign, verify
@@ -25,6 +25,7 @@ from app.dispatcher.worker import Dispatcher
 __all__ = [
     "MAX_ATTEMPTS",
     "SCHEDULE_SECONDS",
+    "Delivered",
     "Dispatcher",
     "EmbeddedDispatcher",
     "SignatureError",

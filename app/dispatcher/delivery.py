@@ -42,6 +42,9 @@ class Job:
     # Production: resolve the host at this attempt, check every address, connect to a checked
     # one (DNS rebinding cannot slip an internal address in between the check and the call).
     pin: bool = False
+    # What the business layer is told once the event is delivered (`on_delivered`).
+    event_type: str = ""
+    subject_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

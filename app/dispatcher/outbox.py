@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -22,7 +22,18 @@ from app.models.outbox import OutboxEvent
 
 log = logging.getLogger(__name__)
 
-DeliveredHook = Callable[[Session, OutboxEvent], None]
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """An event that has just reached its centre, as `on_delivered` hooks see it."""
+
+    event_id: uuid.UUID
+    webhook_id: str
+    event_type: str
+    subject_id: uuid.UUID | None
+
+
+DeliveredHook = Callable[[Session, Sequence[Delivered]], None]
 _delivered_hooks: list[DeliveredHook] = []
 
 
@@ -131,12 +142,14 @@ def _json_default(value: Any) -> Any:
 
 
 def on_delivered(fn: DeliveredHook) -> DeliveredHook:
-    """Register `fn(session, event)`, called in the transaction that marks an event delivered.
+    """Register `fn(session, delivered)`, called with the events of a batch that reached their
+    centres, in the transaction that records them as delivered.
 
     This is how the business layer learns of deliveries without the dispatcher importing it.
     A delivery is at least once, and staff may replay one, so `fn` must be idempotent. If it
-    raises, its changes are rolled back to a savepoint and the delivery is still recorded.
-    Usable as a decorator; registering the same function twice has no effect.
+    raises, its changes are rolled back to a savepoint, it is called again for each event on
+    its own (so one bad event does not hold back the others), and the deliveries are recorded
+    whatever it does. Usable as a decorator; registering the same function twice has no effect.
     """
     if fn not in _delivered_hooks:
         _delivered_hooks.append(fn)
@@ -149,15 +162,23 @@ def remove_delivered_hook(fn: DeliveredHook) -> None:
         _delivered_hooks.remove(fn)
 
 
-def has_delivered_hooks() -> bool:
-    return bool(_delivered_hooks)
-
-
-def run_delivered_hooks(session: Session, event: OutboxEvent) -> None:
-    """Call every registered hook, each inside its own savepoint."""
+def run_delivered_hooks(session: Session, delivered: Sequence[Delivered]) -> None:
+    """Call every registered hook with the whole batch, each inside its own savepoint; a hook
+    that fails is called again event by event."""
+    if not delivered:
+        return
     for fn in list(_delivered_hooks):
         try:
             with session.begin_nested():
-                fn(session, event)
+                fn(session, delivered)
+            continue
         except Exception:
-            log.exception("on_delivered hook %r failed for %s", fn, event.webhook_id)
+            if len(delivered) == 1:
+                log.exception("on_delivered hook %r failed for %s", fn, delivered[0].webhook_id)
+                continue
+        for one in delivered:
+            try:
+                with session.begin_nested():
+                    fn(session, [one])
+            except Exception:
+                log.exception("on_delivered hook %r failed for %s", fn, one.webhook_id)

@@ -1,7 +1,7 @@
 """Recording a batch of finished attempts: one transaction, a few set-based statements.
 
 This is the worker's hot path (one call per batch), so it works on rows and `executemany`,
-not on ORM objects; ORM objects are loaded only for the `on_delivered` hooks, if any.
+not on ORM objects; the `on_delivered` hooks get the batch's delivered events at once.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from app.dispatcher.delivery import AttemptResult
-from app.dispatcher.outbox import has_delivered_hooks, run_delivered_hooks
+from app.dispatcher.delivery import AttemptResult, Job
+from app.dispatcher.outbox import Delivered, run_delivered_hooks
 from app.dispatcher.schedule import retry_delay
 from app.models.directory import InboxEndpoint
 from app.models.outbox import DeliveryAttempt, OutboxEvent
@@ -74,13 +74,15 @@ def record(
                 [_update_row(state) for state in changed],
             )
         _update_endpoints(session, results, owned, now)
-        delivered = [s.id for s in changed if s.status == "delivered"]
-        if delivered and has_delivered_hooks():
-            query = select(OutboxEvent).where(col(OutboxEvent.id).in_(delivered))
-            for event in session.scalars(query):
-                run_delivered_hooks(session, event)
+        delivered = {s.id for s in changed if s.status == "delivered"}
+        jobs = [r.job for r in results if r.job.event_id in delivered]
+        run_delivered_hooks(session, [_delivered(job) for job in jobs])
         session.commit()
     return len(delivered)
+
+
+def _delivered(job: Job) -> Delivered:
+    return Delivered(job.event_id, job.webhook_id, job.event_type, job.subject_id)
 
 
 def _owned_events(

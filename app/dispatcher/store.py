@@ -58,6 +58,8 @@ def claim(
             col(OutboxEvent.attempts),
             col(OutboxEvent.centre_id),
             col(OutboxEvent.payload),
+            col(OutboxEvent.event_type),
+            col(OutboxEvent.subject_id),
         )
     )
     with engine.begin() as conn:
@@ -102,6 +104,8 @@ def _job(
         refused=unreadable
         or (inbox_url_problem(endpoint.url, production=True) if production else None),
         pin=production,
+        event_type=row.event_type,
+        subject_id=row.subject_id,
     )
 
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from app import dispatcher
 from app.crypto import decrypt_json
 from app.db import insert_rows, utcnow
 from app.errors import Conflict, NotFound
-from app.models import Centre, Consultation, OutboxEvent, Referral, ReferralEvent
+from app.models import Centre, Consultation, Referral, ReferralEvent
 from app.settings import Settings
 
 log = logging.getLogger("ttx.referrals")
@@ -312,12 +313,33 @@ def mark_delivered(session: Session, referral: Referral, actor: str) -> None:
         transition(session, referral, "delivered", actor, at=referral.delivered_at)
 
 
-def on_webhook_delivered(session: Session, event: OutboxEvent) -> None:
-    """Dispatcher hook: a `referral.created` webhook reached its centre."""
-    if event.event_type == "referral.created" and event.subject_id is not None:
-        referral = session.get(Referral, event.subject_id)
-        if referral is not None:
-            mark_delivered(session, referral, "dispatcher")
+def on_webhooks_delivered(session: Session, delivered: Sequence[dispatcher.Delivered]) -> None:
+    """Dispatcher hook: `referral.created` webhooks reached their centres, so those referrals
+    still pending are now delivered. Set-based (one UPDATE and one INSERT per batch); the
+    version bump makes a concurrent change to the same referral fail as a conflict."""
+    ids = [d.subject_id for d in delivered if d.event_type == "referral.created" and d.subject_id]
+    if not ids:
+        return
+    now = utcnow()
+    moved = (
+        session.execute(
+            update(_REFERRAL)
+            .where(_REFERRAL.c.id.in_(ids), _REFERRAL.c.state == "pending")
+            .values(state="delivered", delivered_at=now, version=_REFERRAL.c.version + 1)
+            .returning(_REFERRAL.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    if moved:
+        insert_rows(session, ReferralEvent, *(
+            {"id": uuid.uuid4(), "referral_id": referral_id, "at": now, "from_state": "pending",
+             "to_state": "delivered", "actor": "dispatcher", "reason": None, "note": None}
+            for referral_id in moved
+        ))  # fmt: skip
+
+
+_REFERRAL = Referral.__table__  # type: ignore[attr-defined]
 
 
 def _move_on(session: Session, settings: Settings, referral: Referral, actor: str) -> None:

@@ -23,7 +23,7 @@ def install_hooks() -> None:
     """Let the dispatcher tell the referral rules about deliveries (once per process)."""
     global _hooks_installed
     if not _hooks_installed:
-        dispatcher.on_delivered(referrals.on_webhook_delivered)
+        dispatcher.on_delivered(referrals.on_webhooks_delivered)
         _hooks_installed = True
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 
 import httpx
 import pytest
@@ -16,10 +17,12 @@ from dispatch_support import (
     load_endpoint,
     load_event,
 )
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from standardwebhooks.webhooks import Webhook
 
-from app.dispatcher import Dispatcher, on_delivered, remove_delivered_hook
+from app.dispatcher import Delivered, Dispatcher, on_delivered, remove_delivered_hook
 from app.dispatcher.delivery import EXCERPT_BYTES
 
 URL = "http://centre.example.org/inbox"
@@ -204,12 +207,12 @@ def test_a_success_meanwhile_keeps_the_endpoint_enabled(
 
 
 def test_hooks_run_in_the_delivery_transaction(dispatch_engine: Engine, clock: FakeClock) -> None:
-    seen: list[tuple[str, str]] = []
+    seen: list[tuple[str, str, uuid.UUID | None]] = []
 
-    def hook(session: object, event: object) -> None:
-        seen.append((event.webhook_id, event.status))  # type: ignore[attr-defined]
+    def hook(session: Session, delivered: Sequence[Delivered]) -> None:
+        seen.extend((d.webhook_id, d.event_type, d.subject_id) for d in delivered)
 
-    def broken(session: object, event: object) -> None:
+    def broken(session: Session, delivered: Sequence[Delivered]) -> None:
         raise RuntimeError("a bug in the business layer")
 
     on_delivered(hook)
@@ -221,8 +224,33 @@ def test_hooks_run_in_the_delivery_transaction(dispatch_engine: Engine, clock: F
     finally:
         remove_delivered_hook(hook)
         remove_delivered_hook(broken)
-    assert seen == [(event.webhook_id, "delivered")]
+    assert seen == [(event.webhook_id, "referral.created", event.subject_id)]
     assert load_event(dispatch_engine, event.id).status == "delivered"
+
+
+def test_a_hook_failing_on_one_event_still_sees_the_others(
+    dispatch_engine: Engine, clock: FakeClock
+) -> None:
+    centre = add_centre(dispatch_engine, url=URL)
+    events = [enqueue_committed(dispatch_engine, centre, n=n, now=clock()) for n in range(4)]
+    poison = events[1].webhook_id
+    kept: list[str] = []
+
+    def picky(session: Session, delivered: Sequence[Delivered]) -> None:
+        ids = [d.webhook_id for d in delivered]
+        session.execute(text("UPDATE inbox_endpoint SET consecutive_failures = 0"))  # a write
+        if poison in ids:
+            raise ValueError("cannot handle this one")
+        kept.extend(ids)
+
+    on_delivered(picky)
+    try:
+        dispatcher(dispatch_engine, Recorder(204), clock).run_once()
+    finally:
+        remove_delivered_hook(picky)
+    # Called with the whole batch first (rolled back), then event by event.
+    assert sorted(kept) == sorted(e.webhook_id for e in events if e.webhook_id != poison)
+    assert all(load_event(dispatch_engine, e.id).status == "delivered" for e in events)
 
 
 def test_production_refuses_plain_http(dispatch_engine: Engine, clock: FakeClock) -> None:

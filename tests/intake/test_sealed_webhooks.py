@@ -12,8 +12,9 @@ from sqlmodel import Session
 from standardwebhooks import Webhook
 
 from app.dispatcher import Dispatcher
-from app.models import DeliveryAttempt, Referral
+from app.models import DeliveryAttempt, Referral, ReferralEvent
 from app.settings import Settings
+from tests.conftest import both_backends
 from tests.factories import DEMO_SECRET, centre_record
 
 REQUEST = {
@@ -31,6 +32,7 @@ def seed_and_submit(client: TestClient, headers: dict[str, str]) -> None:
     assert client.post("/v1/consultations", json=REQUEST).status_code == 201
 
 
+@both_backends
 def test_outbox_holds_no_plaintext_and_the_worker_opens_it(
     client: TestClient, admin_headers: dict[str, str], engine: Engine, settings: Settings
 ) -> None:
@@ -53,7 +55,15 @@ def test_outbox_holds_no_plaintext_and_the_worker_opens_it(
     assert payload["data"]["person"]["email"] == "ines@example.org"
     assert json.loads(request.content)["data"]["message"] == "Disponible le mardi."
     with Session(engine) as s:
-        assert s.scalars(select(Referral)).one().state == "delivered"
+        referral = s.scalars(select(Referral)).one()
+        history = s.scalars(
+            select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)  # type: ignore[arg-type]
+        ).all()
+    assert referral.state == "delivered" and referral.delivered_at is not None
+    assert referral.version == 2  # a concurrent change made from version 1 is a conflict
+    assert sorted((e.to_state, e.from_state, e.actor) for e in history) == [
+        ("delivered", "pending", "dispatcher"), ("pending", None, "public")
+    ]  # fmt: skip
 
 
 def test_a_worker_without_the_key_sends_nothing(
