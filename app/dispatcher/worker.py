@@ -20,10 +20,10 @@ from app.db import utcnow
 from app.dispatcher import recording, store
 from app.dispatcher.delivery import (
     AttemptResult,
-    ClientPool,
+    ConnectionPool,
     Job,
     attempt_delivery,
-    make_client,
+    make_transport,
     origin_of,
 )
 from app.dispatcher.urls import Resolver
@@ -121,23 +121,22 @@ class Dispatcher:
         finally:
             await clients.aclose()
 
-    def _clients(self) -> ClientPool:
+    def _clients(self) -> ConnectionPool:
+        given = self.transport
+        if given is not None:  # tests: one transport (a mock) serves every attempt
+            return ConnectionPool(lambda: given, self.concurrency)
         tls = httpx.create_ssl_context()
+        return ConnectionPool(lambda: make_transport(tls=tls), self.concurrency)
 
-        def factory() -> httpx.AsyncClient:
-            return make_client(timeout_seconds=self.timeout, transport=self.transport, tls=tls)
-
-        return ClientPool(factory, self.concurrency)
-
-    async def _attempt(self, clients: ClientPool, job: Job) -> AttemptResult:
+    async def _attempt(self, clients: ConnectionPool, job: Job) -> AttemptResult:
         origin = origin_of(job.url)
-        client = clients.acquire(origin)
+        transport = clients.acquire(origin)
         try:
             return await attempt_delivery(
-                client, job, timeout_seconds=self.timeout, now=self.now, resolver=self.resolver
+                transport, job, timeout_seconds=self.timeout, now=self.now, resolver=self.resolver
             )
         finally:
-            clients.release(origin, client)
+            clients.release(origin, transport)
 
     def _claim(self, limit: int) -> list[Job]:
         return store.claim(
@@ -178,7 +177,7 @@ class Loop:
         self.db_backoff = 0.0
         self.chunk = max(1, dispatcher.concurrency // 2)
 
-    async def run(self, clients: ClientPool, stop: StopSignal) -> None:
+    async def run(self, clients: ConnectionPool, stop: StopSignal) -> None:
         clock = asyncio.get_running_loop().time
         while not stop.is_set():
             if self._should_claim(clock()):
@@ -203,7 +202,7 @@ class Loop:
     def _should_claim(self, now: float) -> bool:
         return self._has_room() and now >= self.next_claim
 
-    async def _claim(self, clients: ClientPool, now: float) -> None:
+    async def _claim(self, clients: ConnectionPool, now: float) -> None:
         free = self.d.concurrency - len(self.inflight)
         try:
             jobs = await asyncio.to_thread(self.d._claim, free)

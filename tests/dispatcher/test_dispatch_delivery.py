@@ -23,7 +23,7 @@ from sqlmodel import Session
 from standardwebhooks.webhooks import Webhook
 
 from app.dispatcher import Delivered, Dispatcher, on_delivered, remove_delivered_hook
-from app.dispatcher.delivery import EXCERPT_BYTES
+from app.dispatcher.delivery import EXCERPT_BYTES, USER_AGENT
 
 URL = "http://centre.example.org/inbox"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -70,6 +70,10 @@ def test_2xx_delivers_a_verifiable_signed_body(dispatch_engine: Engine, clock: F
         "referral.created"
     )
     assert request.headers["webhook-id"] == event.webhook_id
+    assert request.headers["user-agent"] == USER_AGENT
+    assert request.headers["content-type"] == "application/json"
+    # Every phase of the exchange is bounded by the worker's timeout (2 s here).
+    assert request.extensions["timeout"] == dict.fromkeys(("connect", "read", "write", "pool"), 2)
     stored = load_event(dispatch_engine, event.id)
     assert (stored.status, stored.attempts, stored.delivered_at) == ("delivered", 1, clock())
     assert stored.locked_by is None

@@ -116,9 +116,9 @@ def deliver(url: str, dns: dict[str, list[str]]) -> tuple[list[httpx.Request], s
         return dns.get(host, [])
 
     async def run() -> str:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        async with httpx.MockTransport(handler) as transport:
             result = await attempt_delivery(
-                client, job(url), timeout_seconds=5, now=lambda: datetime.now(UTC),
+                transport, job(url), timeout_seconds=5, now=lambda: datetime.now(UTC),
                 resolver=resolver,
             )  # fmt: skip
         return result.outcome + ":" + (result.error or "")
