@@ -73,9 +73,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def insert_rows(session: Session, model: type[SQLModel], *rows: dict[str, Any]) -> None:
     """INSERT `rows` into `model`'s table in the session's transaction, through Core.
 
-    For the hot write paths (a submission writes six rows): no instances, no unit-of-work
-    bookkeeping, no flush of other pending objects first, so insert parents before children.
-    Every column without a default must be given; Python-side defaults still apply."""
+    For the hot write paths (a submission writes six rows, a delivery batch dozens): no
+    instances, no unit-of-work bookkeeping, no flush of other pending objects first, so insert
+    parents before children. Every column without a default must be given, with the same keys
+    in every row; Python-side defaults still apply."""
     table = model.__table__  # type: ignore[attr-defined]
     session.execute(table.insert(), rows[0] if len(rows) == 1 else list(rows))
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.db import insert_rows
 from app.dispatcher.delivery import AttemptResult, Job
 from app.dispatcher.outbox import Delivered, run_delivered_hooks
 from app.dispatcher.schedule import retry_delay
@@ -61,20 +62,28 @@ def record(
     with Session(engine, expire_on_commit=False) as session:
         # Writing first matters on SQLite: the transaction takes the write lock at once (and
         # waits for it) instead of failing when it upgrades a read made before another commit.
-        session.execute(insert(ATTEMPT), [_attempt_row(res, worker) for res in results])
+        insert_rows(session, DeliveryAttempt, *(_attempt_row(res, worker) for res in results))
         owned = _owned_events(session, results, worker)
         changed = [
             _apply(owned[r.job.event_id], r, now, scale, rng)
             for r in results
             if r.job.event_id in owned
         ]
-        if changed:
+        delivered = {s.id for s in changed if s.status == "delivered"}
+        if delivered:  # the usual case, in one statement (the rows are locked: + 1 is exact)
+            session.execute(
+                update(EVENT)
+                .where(EVENT.c.id.in_(list(delivered)))
+                .values(status="delivered", attempts=EVENT.c.attempts + 1, delivered_at=now,
+                        last_error=None, locked_until=None, locked_by=None)
+            )  # fmt: skip
+        retried = [_update_row(state) for state in changed if state.id not in delivered]
+        if retried:
             session.execute(
                 update(EVENT).where(EVENT.c.id == bindparam("b_id")).values(_UPDATE_VALUES),
-                [_update_row(state) for state in changed],
+                retried,
             )
         _update_endpoints(session, results, owned, now)
-        delivered = {s.id for s in changed if s.status == "delivered"}
         jobs = [r.job for r in results if r.job.event_id in delivered]
         run_delivered_hooks(session, [_delivered(job) for job in jobs])
         session.commit()

@@ -171,6 +171,8 @@ class Loop:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.d = dispatcher
         self.inflight: dict[asyncio.Task[AttemptResult], Job] = {}
+        self.done: list[asyncio.Task[AttemptResult]] = []  # finished, not yet collected
+        self.woken = asyncio.Event()
         self.finished: list[AttemptResult] = []
         self.next_claim = 0.0
         self.first_finished_at = 0.0
@@ -214,7 +216,16 @@ class Loop:
             # The queue is drained: look again after the poll interval, not at every completion.
             self.next_claim = now + self.d.poll_interval
         for job in jobs:
-            self.inflight[asyncio.create_task(self.d._attempt(clients, job))] = job
+            task = asyncio.create_task(self.d._attempt(clients, job))
+            task.add_done_callback(self._on_done)
+            self.inflight[task] = job
+
+    def _on_done(self, task: asyncio.Task[AttemptResult]) -> None:
+        # A callback per task rather than asyncio.wait over all in flight at every wake-up,
+        # which costs a callback added and removed on each of them (concurrency × wake-ups).
+        if task in self.inflight:
+            self.done.append(task)
+            self.woken.set()
 
     async def _wait(self, now: float) -> None:
         timeout = self.d.poll_interval
@@ -226,9 +237,14 @@ class Loop:
         if not self.inflight:
             await asyncio.sleep(min(timeout, 0.05))
             return
-        done, _ = await asyncio.wait(
-            self.inflight, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-        )
+        if not self.done:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self.woken.wait()
+            except TimeoutError:
+                pass
+        self.woken.clear()
+        done, self.done = self.done, []
         if done and not self.finished:
             self.first_finished_at = asyncio.get_running_loop().time()
         for task in done:
@@ -255,6 +271,10 @@ class Loop:
         log.warning("dispatcher %s failed, retrying in %.1f s: %s", what, self.db_backoff, exc)
 
     async def _drain(self) -> None:
+        for task in self.done:  # finished before the stop: collected as usual
+            del self.inflight[task]
+            self.finished.append(task.result())
+        self.done = []
         if self.inflight:
             done, late = await asyncio.wait(self.inflight, timeout=self.d.grace)
             self.finished.extend(t.result() for t in done)
