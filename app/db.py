@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 from app.settings import Settings, get_settings
@@ -160,15 +161,26 @@ def insert_rows(session: Session, model: type[SQLModel], *rows: dict[str, Any]) 
 def pipelined(session: Session) -> Iterator[None]:
     """Send the block's statements to PostgreSQL together (psycopg's pipeline mode): one
     round trip for a run of INSERTs instead of one each. Only for statements whose results
-    are not read inside the block; an error surfaces at the end of the block at the latest
-    and fails the transaction as usual. Elsewhere (SQLite), statements run one by one."""
+    are not read inside the block. An error surfaces at the latest when the block ends, as
+    SQLAlchemy's error for it (IntegrityError…), and fails the transaction as usual.
+    Elsewhere (SQLite), statements run one by one."""
     connection = session.connection()
     pipeline = getattr(connection.connection.driver_connection, "pipeline", None)
     if connection.dialect.name != "postgresql" or pipeline is None:
         yield
         return
-    with pipeline():
-        yield
+    dialect = connection.dialect
+    driver_error = dialect.loaded_dbapi.Error
+    try:
+        with pipeline():
+            yield
+    except driver_error as exc:  # raised by the pipeline itself, outside SQLAlchemy's wrapping
+        lost = dialect.is_disconnect(exc, connection.connection.dbapi_connection, None)
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            None, None, exc, driver_error, connection_invalidated=lost, dialect=dialect
+        ) from exc
 
 
 @lru_cache

@@ -70,6 +70,8 @@ class MovingWindows:
         seconds until the oldest hit leaves the window (nothing is counted then). `now` is a
         `time.monotonic()` reading, given by tests."""
         now = time.monotonic() if now is None else now
+        if limit <= 0:  # a rate of 0 closes the door
+            return seconds
         with self._lock:
             entry = self._hits.get(key)
             if entry is None:

@@ -126,11 +126,15 @@ class Dispatcher:
         if given is not None:  # tests: one transport (a mock) serves every attempt
             return ConnectionPool(lambda: given, self.concurrency)
         tls = httpx.create_ssl_context()
-        return ConnectionPool(lambda: make_transport(tls=tls), self.concurrency)
+        return ConnectionPool(
+            lambda: make_transport(tls=tls, timeout=self.timeout), self.concurrency
+        )
 
     async def _attempt(self, clients: ConnectionPool, job: Job) -> AttemptResult:
         origin = origin_of(job.url)
-        transport = clients.acquire(origin)
+        transport, replaced = clients.acquire(origin)
+        if replaced is not None and replaced is not transport:
+            await replaced.aclose()
         try:
             return await attempt_delivery(
                 transport, job, timeout_seconds=self.timeout, now=self.now, resolver=self.resolver

@@ -71,6 +71,7 @@ def test_2xx_delivers_a_verifiable_signed_body(dispatch_engine: Engine, clock: F
     )
     assert request.headers["webhook-id"] == event.webhook_id
     assert request.headers["user-agent"] == USER_AGENT
+    assert request.headers["accept"] == "*/*"
     assert request.headers["content-type"] == "application/json"
     # Every phase of the exchange is bounded by the worker's timeout (2 s here).
     assert request.extensions["timeout"] == dict.fromkeys(("connect", "read", "write", "pool"), 2)

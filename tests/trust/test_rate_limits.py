@@ -75,3 +75,10 @@ def test_moving_window_forgets_idle_callers() -> None:
     assert len(windows) == MovingWindows.PRUNE_EVERY - 1
     windows.hit(5, 1, ("5/second", "ip", "203.0.113.9"), now=100.0)  # prunes: all others idle
     assert len(windows) == 1
+
+
+def test_a_rate_of_zero_refuses_everything(settings: Settings) -> None:
+    assert MovingWindows().hit(0, 60, ("0/minute", "ip", "192.0.2.1")) == 60
+    with limited_client(settings, rate_limit_public="0/minute") as client:
+        refused = client.post("/v1/consultations", json=BODY)
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
