@@ -6,6 +6,7 @@ changes, build a new one and swap the reference.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -86,6 +87,9 @@ class MatchIndex:
             raise ValueError(f"too many centres for one index ({len(self._profiles)})")
         self._cols = build_columns(self._profiles)
         self._centres = tuple({"id": p.id, "ref": p.ref, "name": p.name} for p in self._profiles)
+        self._centres_json = tuple(
+            json.dumps(c, ensure_ascii=False, separators=(",", ":")).encode() for c in self._centres
+        )
         self.policy = policy
 
     def __len__(self) -> int:
@@ -173,7 +177,7 @@ class MatchIndex:
         names = scored.names
         explain = Explainer(s, weights, self.policy)
         profiles = self._profiles
-        centres = self._centres
+        centres, centres_json = self._centres, self._centres_json
         results = []
         for i, row in enumerate(chosen.tolist()):
             profile = profiles[row]
@@ -191,6 +195,7 @@ class MatchIndex:
                     dict(zip(names, line, strict=False)),  # components: the lines before score
                     explain(profile, km, ratios[i]),
                     centres[row],
+                    centres_json[row],
                 )
             )
         return results

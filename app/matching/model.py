@@ -6,8 +6,13 @@ benchmarked and replayed (Law 25 explanations) from the values alone.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class UnknownCentre(KeyError):
@@ -79,9 +84,12 @@ class Reason:
     en: str
     # The JSON form, built once: most reasons are shared singletons, shown in many answers.
     wire: dict[str, str] = field(init=False, repr=False, compare=False)
+    json: bytes = field(init=False, repr=False, compare=False)  # `wire` serialised
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "wire", {"code": self.code, "fr": self.fr, "en": self.en})
+        wire = {"code": self.code, "fr": self.fr, "en": self.en}
+        object.__setattr__(self, "wire", wire)
+        object.__setattr__(self, "json", _dumps(wire))
 
     def to_dict(self) -> dict[str, str]:
         """The JSON form used by the API and kept with each referral (a copy of `wire`)."""
@@ -100,8 +108,10 @@ class RankedCentre:
     distance_km: float | None  # nearest location, 1 decimal; None when the centre has none
     components: dict[str, float]  # only the components that applied to this situation
     reasons: list[Reason]
-    # {"id", "ref", "name"}, built once per centre by the index and shared by its results.
+    # {"id", "ref", "name"}, built once per centre by the index and shared by its results,
+    # and the same serialised.
     centre: dict[str, str]
+    centre_json: bytes = b""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of DESIGN §6 (`centre` nested), plus the score components."""

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep, get_directory
@@ -24,7 +23,7 @@ from app.schemas.intake import (
 )
 from app.services import consultations, idempotency
 from app.services.keys import Principal, authenticate_key
-from app.services.matching import LoadTracker, locate, match_answer, situation
+from app.services.matching import LoadTracker, locate, match_answer_json, situation
 
 router = APIRouter(tags=["matching and intake"])
 # Printable ASCII, as a UUID or any client-made token is; the key is stored and compared.
@@ -90,8 +89,8 @@ async def match(
     index = directory.match_index
     tracker: LoadTracker = request.app.state.load
     outcome = index.rank(situation(body, place), load=tracker.vector(index, load))
-    # Built from typed values already: serialise once rather than validate it again.
-    return Response(to_json(match_answer(place, outcome)), media_type="application/json")
+    # Built from typed values already: serialised once rather than validated again.
+    return Response(match_answer_json(place, outcome), media_type="application/json")
 
 
 @router.post(

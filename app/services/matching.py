@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
@@ -83,6 +84,27 @@ def match_answer(place: Place, outcome: MatchOutcome) -> dict[str, Any]:
             "lat": place.lat, "lon": place.lon,
         },
     }  # fmt: skip
+
+
+def match_answer_json(place: Place, outcome: MatchOutcome) -> bytes:
+    """`match_answer`, serialised: the same document, assembled from the fragments the index
+    and the reasons keep serialised (the centres, the bilingual sentences), so that only the
+    figures of this request are serialised here."""
+    parts = [b'{"policy_version":', to_json(outcome.policy_version), b',"results":[']
+    for i, r in enumerate(outcome.results):
+        head = to_json({"rank": r.rank, "score": r.score, "distance_km": r.distance_km})
+        parts += (
+            head[:-1] if i == 0 else b"," + head[:-1], b',"centre":', r.centre_json,
+            b',"components":', to_json(r.components),
+            b',"reasons":[', b",".join([reason.json for reason in r.reasons]), b"]}",
+        )  # fmt: skip
+    location = {"label": place.label, "region_code": place.region_code,
+                "lat": place.lat, "lon": place.lon}  # fmt: skip
+    parts += (
+        b'],"eligible_count":', to_json(outcome.eligible_count),
+        b',"excluded":', to_json(outcome.excluded), b',"location":', to_json(location), b"}",
+    )  # fmt: skip
+    return b"".join(parts)
 
 
 def _result(r: RankedCentre) -> dict[str, Any]:

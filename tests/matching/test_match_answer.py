@@ -1,0 +1,36 @@
+"""The `POST /v1/matches` answer is assembled from serialised fragments: it must be the same
+document as the plain dictionary `match_answer` describes, for every kind of result."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from pydantic_core import to_json
+
+from app.geo import get_resolver
+from app.matching import MatchIndex
+from app.services.matching import match_answer, match_answer_json
+from tests.matching.evaluation_cases import CASES
+from tests.matching.test_matching_evaluation import directory, situation
+
+
+@pytest.mark.parametrize("case", CASES[::4], ids=lambda c: c.name)
+def test_fragments_make_the_same_document(case: object) -> None:
+    index = MatchIndex(directory())
+    load = index.load_vector({p.id: n % 7 for n, p in enumerate(directory())})
+    place = get_resolver().place(**case.where)  # type: ignore[attr-defined]
+    for limit in (1, 5, 50):
+        outcome = index.rank(replace(situation(case), limit=limit), load=load)  # type: ignore[arg-type]
+        expected = json.loads(to_json(match_answer(place, outcome)))
+        assert json.loads(match_answer_json(place, outcome)) == expected
+
+
+def test_no_result_is_still_a_whole_document() -> None:
+    index = MatchIndex(directory())
+    place = get_resolver().place(municipality="Gaspé")
+    outcome = index.rank(replace(situation(CASES[0]), age=100, language="en", limit=5))
+    assert outcome.results == [] and outcome.excluded
+    expected = json.loads(to_json(match_answer(place, outcome)))
+    assert json.loads(match_answer_json(place, outcome)) == expected
