@@ -158,13 +158,8 @@ class BareConsultation(BaseModel):
 
 def bare_session(request: Request) -> Iterator[Session]:
     """The service's request session: commit when the endpoint returns, roll back on error."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(request.app.state.engine) as session:
+        yield session
 
 
 BareSessionDep = Annotated[Session, Depends(bare_session, scope="function")]

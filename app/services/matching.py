@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
 
 from pydantic_core import to_json
 from sqlalchemy import func, select
@@ -18,7 +17,6 @@ from app.matching import (
     LoadVector,
     MatchIndex,
     MatchOutcome,
-    RankedCentre,
     Situation,
 )
 from app.models import Centre, Referral
@@ -71,25 +69,12 @@ def situation(request: MatchRequest, place: Place, *, limit: int | None = None) 
     )
 
 
-def match_answer(place: Place, outcome: MatchOutcome) -> dict[str, Any]:
-    """The DESIGN §6 answer of `POST /v1/matches` (shares the outcome's values: serialise it,
-    do not change it)."""
-    return {
-        "policy_version": outcome.policy_version,
-        "results": [_result(result) for result in outcome.results],
-        "eligible_count": outcome.eligible_count,
-        "excluded": outcome.excluded,
-        "location": {
-            "label": place.label, "region_code": place.region_code,
-            "lat": place.lat, "lon": place.lon,
-        },
-    }  # fmt: skip
-
-
 def match_answer_json(place: Place, outcome: MatchOutcome) -> bytes:
-    """`match_answer`, serialised: the same document, assembled from the fragments the index
-    and the reasons keep serialised (the centres, the bilingual sentences), so that only the
-    figures of this request are serialised here."""
+    """The DESIGN §6 answer of `POST /v1/matches`, serialised: policy version, results (rank,
+    score, distance, centre, components, reasons), eligible count, exclusions, location.
+
+    Assembled from the fragments the index and the reasons keep serialised (the centres, the
+    bilingual sentences), so that only the figures of this request are serialised here."""
     parts = [b'{"policy_version":', to_json(outcome.policy_version), b',"results":[']
     for i, r in enumerate(outcome.results):
         head = to_json({"rank": r.rank, "score": r.score, "distance_km": r.distance_km})
@@ -105,15 +90,6 @@ def match_answer_json(place: Place, outcome: MatchOutcome) -> bytes:
         b',"excluded":', to_json(outcome.excluded), b',"location":', to_json(location), b"}",
     )  # fmt: skip
     return b"".join(parts)
-
-
-def _result(r: RankedCentre) -> dict[str, Any]:
-    """`RankedCentre.to_dict()` without its copies: the centre and reasons are fragments built
-    once and shared, read-only, by every answer that shows them."""
-    return {
-        "rank": r.rank, "score": r.score, "distance_km": r.distance_km, "centre": r.centre,
-        "components": r.components, "reasons": [reason.wire for reason in r.reasons],
-    }  # fmt: skip
 
 
 class LoadTracker:

@@ -1,19 +1,32 @@
 """The `POST /v1/matches` answer is assembled from serialised fragments: it must be the same
-document as the plain dictionary `match_answer` describes, for every kind of result."""
+document as the plain one built from the outcome's own `to_dict`, for every kind of result."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from pydantic_core import to_json
 
-from app.geo import get_resolver
-from app.matching import MatchIndex
-from app.services.matching import match_answer, match_answer_json
+from app.geo import Place, get_resolver
+from app.matching import MatchIndex, MatchOutcome
+from app.services.matching import match_answer_json
 from tests.matching.evaluation_cases import CASES
 from tests.matching.test_matching_evaluation import directory, situation
+
+
+def match_answer(place: Place, outcome: MatchOutcome) -> dict[str, Any]:
+    """The DESIGN §6 document, plainly."""
+    return {
+        "policy_version": outcome.policy_version,
+        "results": [result.to_dict() for result in outcome.results],
+        "eligible_count": outcome.eligible_count,
+        "excluded": outcome.excluded,
+        "location": {"label": place.label, "region_code": place.region_code,
+                     "lat": place.lat, "lon": place.lon},
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("case", CASES[::4], ids=lambda c: c.name)
