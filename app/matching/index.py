@@ -126,6 +126,22 @@ class MatchIndex:
         ratio = np.divide(counts, capacity, out=np.ones_like(counts), where=capacity > 0)
         return LoadVector(ratio, id(self), 1.0 - np.minimum(ratio, 1.0))
 
+    def count_changed(
+        self, vector: LoadVector, centre_id: str, open_referrals: Mapping[str, int]
+    ) -> LoadVector:
+        """`vector` with one centre's count taken anew from `open_referrals` (the others
+        unchanged): what `load_vector(open_referrals)` gives, in two array copies."""
+        if vector.index_id != id(self):
+            raise ValueError("this load vector was built for another index")
+        row = self._row.get(centre_id)
+        if row is None:
+            return vector
+        ratio, room = vector.ratio.copy(), vector.room.copy()
+        capacity = float(self._cols.capacity[row])
+        ratio[row] = open_referrals.get(centre_id, 0) / capacity if capacity > 0 else 1.0
+        room[row] = 1.0 - min(float(ratio[row]), 1.0)
+        return LoadVector(ratio, id(self), room)
+
     def _load_vector(self, load: Load) -> LoadVector | None:
         if load is None:
             return None

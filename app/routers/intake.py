@@ -131,8 +131,10 @@ def submit(
         if replay is not None:
             return JSONResponse(replay.body, status_code=replay.status)
     try:
+        tracker: LoadTracker = request.app.state.load
+        vector = tracker.vector(directory.match_index, load)
         consultation, referral = consultations.submit(
-            session, settings, directory, load, body, caller
+            session, settings, directory, vector, body, caller
         )
         answer = consultations.answer(directory, consultation, referral)
         if idempotency_key is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -14,7 +13,7 @@ from sqlmodel import Session, col
 from app.crypto import encrypt_json
 from app.db import insert_rows, pipelined, utcnow
 from app.errors import InvalidInput, NotFound
-from app.matching import MatchOutcome
+from app.matching import Load, MatchOutcome
 from app.models import Centre, Consultation, Referral
 from app.schemas.intake import ConsultationIn
 from app.services import referrals
@@ -41,7 +40,7 @@ def submit(
     session: Session,
     settings: Settings,
     directory: Directory,
-    load: Mapping[str, int],
+    load: Load,
     body: ConsultationIn,
     principal: Principal | None,
 ) -> tuple[Submitted, referrals.Opened | None]:

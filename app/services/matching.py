@@ -104,8 +104,17 @@ class LoadTracker:
         self._vector: tuple[MatchIndex, Mapping[str, int], LoadVector] | None = None
 
     def add(self, centre_id: str) -> None:
-        """Count a referral just made here; the next read corrects any drift."""
-        self._counts = {**self._counts, centre_id: self._counts.get(centre_id, 0) + 1}
+        """Count a referral just made here; the next read corrects any drift.
+
+        The load vector of the last index follows (one centre changed), rather than being
+        rebuilt from every count by the next request: submissions add one each."""
+        before = self._counts
+        counts = {**before, centre_id: before.get(centre_id, 0) + 1}
+        last = self._vector
+        if last is not None and last[1] is before:
+            index = last[0]
+            self._vector = (index, counts, index.count_changed(last[2], centre_id, counts))
+        self._counts = counts
 
     def peek(self) -> Mapping[str, int] | None:
         """The counts when fresh, else None; never blocks (for the event loop)."""

@@ -174,6 +174,25 @@ def test_load_vector_gives_the_same_answer_as_a_mapping(make_centre, make_situat
         index.rank(s, load=other.load_vector(load))
 
 
+def test_a_changed_count_updates_the_vector_as_a_rebuild_would(make_centre):
+    index = MatchIndex(
+        [make_centre("a", weekly_capacity=7), make_centre("b", weekly_capacity=0), make_centre("c")]
+    )
+    before = {"id-a": 2}
+    vector = index.load_vector(before)
+    for centre_id, count in (("id-a", 3), ("id-b", 1), ("id-c", 40), ("id-c", 1)):
+        after = {**before, centre_id: count}
+        changed = index.count_changed(vector, centre_id, after)
+        rebuilt = index.load_vector(after)
+        assert changed.ratio.tolist() == rebuilt.ratio.tolist()
+        assert changed.room.tolist() == rebuilt.room.tolist()
+        assert vector.ratio.tolist() == index.load_vector(before).ratio.tolist()  # not changed
+        vector, before = changed, after
+    assert index.count_changed(vector, "id-unknown", before) is vector
+    with pytest.raises(ValueError, match="another index"):
+        MatchIndex([make_centre("a")]).count_changed(vector, "id-a", before)
+
+
 def test_empty_criteria_rank_by_location_alone(make_centre, make_situation):
     index = MatchIndex(
         [
