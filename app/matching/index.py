@@ -131,8 +131,7 @@ class MatchIndex:
     ) -> LoadVector:
         """`vector` with one centre's count taken anew from `open_referrals` (the others
         unchanged): what `load_vector(open_referrals)` gives, in two array copies."""
-        if vector.index_id != id(self):
-            raise ValueError("this load vector was built for another index")
+        self._check_own(vector)
         row = self._row.get(centre_id)
         if row is None:
             return vector
@@ -146,10 +145,13 @@ class MatchIndex:
         if load is None:
             return None
         if isinstance(load, LoadVector):
-            if load.index_id != id(self):
-                raise ValueError("this load vector was built for another index")
+            self._check_own(load)
             return load
         return self.load_vector(load)
+
+    def _check_own(self, vector: LoadVector) -> None:
+        if vector.index_id != id(self):
+            raise ValueError("this load vector was built for another index")
 
     def rank(
         self, situation: Situation, load: Load = None, exclude: Collection[str] = ()

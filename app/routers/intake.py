@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request
@@ -12,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep, get_directory
 from app.errors import Forbidden
+from app.matching import LoadVector
 from app.ratelimit import RateLimiter
 from app.schemas.intake import (
     CONSULTATION_EXAMPLES,
@@ -63,14 +63,17 @@ async def rate_limited(request: Request, caller: CallerDep) -> Principal | None:
 LimitedCallerDep = Annotated[Principal | None, Depends(rate_limited)]
 
 
-async def get_load(request: Request) -> Mapping[str, int]:
-    """Open referrals per centre: at once when fresh, else read in a worker thread."""
+async def get_load(request: Request, directory: DirectoryDep) -> LoadVector:
+    """Open referrals per centre, as load ratios aligned with the directory's ranking index:
+    the counts at once when fresh, else read in a worker thread."""
     tracker: LoadTracker = request.app.state.load
     counts = tracker.peek()
-    return counts if counts is not None else await run_in_threadpool(tracker.get)
+    if counts is None:
+        counts = await run_in_threadpool(tracker.get)
+    return tracker.vector(directory.match_index, counts)
 
 
-LoadDep = Annotated[Mapping[str, int], Depends(get_load)]
+LoadDep = Annotated[LoadVector, Depends(get_load)]
 
 
 @router.post("/v1/matches", response_model=MatchResponse, summary="Rank centres for a situation")
@@ -84,11 +87,9 @@ async def match(
     # get_directory and get_load called here rather than as dependencies: FastAPI solves each
     # dependency per request (parameters, headers, cookies), a tenth of this route's cost.
     directory = await get_directory(request)
-    load = await get_load(request)
+    load = await get_load(request, directory)
     place = locate(body.location)
-    index = directory.match_index
-    tracker: LoadTracker = request.app.state.load
-    outcome = index.rank(situation(body, place), load=tracker.vector(index, load))
+    outcome = directory.match_index.rank(situation(body, place), load=load)
     # Built from typed values already: serialised once rather than validated again.
     return Response(match_answer_json(place, outcome), media_type="application/json")
 
@@ -131,10 +132,8 @@ def submit(
         if replay is not None:
             return JSONResponse(replay.body, status_code=replay.status)
     try:
-        tracker: LoadTracker = request.app.state.load
-        vector = tracker.vector(directory.match_index, load)
         consultation, referral = consultations.submit(
-            session, settings, directory, vector, body, caller
+            session, settings, directory, load, body, caller
         )
         answer = consultations.answer(directory, consultation, referral)
         if idempotency_key is not None:
