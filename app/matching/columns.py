@@ -1,15 +1,16 @@
-"""The directory as columns: one numpy array per attribute, one boolean array per code.
+"""The directory as columns: one numpy array per attribute, one boolean line per code.
 
 Built once per directory version; a query then picks ready-made arrays instead of walking
-centres. Per-code boolean arrays cost one byte per centre and code (about 10 MB at 100,000
-centres) and make most eligibility tests a lookup rather than a computation.
+centres. Per-code lines cost one byte per centre and code (about 10 MB at 100,000 centres)
+and make most eligibility tests a lookup rather than a computation. They are the lines of
+one matrix, so that scoring gathers every code a query needs in one step.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,9 @@ class Columns:
     unavailable: dict[str, int]  # centres failing those rules, counted as in RULE_ORDER
     remote: BoolArray
     serves_everyone: BoolArray
+    # (codes, centres): one line per code of each kind below; the tables are its lines.
+    flags: BoolArray
+    lines: dict[str, dict[str, int]]  # kind -> code -> line of `flags`
     region: dict[str, BoolArray]
     language: dict[str, BoolArray]
     specialty: dict[str, BoolArray]
@@ -49,16 +53,15 @@ class Columns:
     multi_location: bool  # some centre has several locations: distances need a per-centre min
     has_points: BoolArray
     all_have_points: bool
-    ref_rank: IntArray  # position of each centre in (ref, id) order, the final tie-break
+    ref_rank: FloatArray  # place of each centre in (ref, id) order (the final tie-break), as float
     none: BoolArray  # all False, for codes no centre has
+    # Masks derived from the columns for one facet of a situation (see eligibility).
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict)
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the arrays, in bytes."""
-        arrays = [getattr(self, name) for name in _ARRAY_FIELDS]
-        for table in (self.region, self.language, self.specialty, self.client_group, self.mode):
-            arrays.extend(table.values())
-        return sum(int(a.nbytes) for a in arrays)
+        """Memory held by the arrays, in bytes (the tables are views of `flags`)."""
+        return sum(int(getattr(self, name).nbytes) for name in _ARRAY_FIELDS)
 
     def pick(self, table: dict[str, BoolArray], code: str) -> BoolArray:
         """The boolean array of `code` in `table`, all False when no centre has it."""
@@ -66,8 +69,8 @@ class Columns:
 
 
 _ARRAY_FIELDS = (
-    "active", "intake_open", "available", "remote", "serves_everyone", "age_min", "age_max",
-    "capacity", "unit", "loc_start", "has_points", "ref_rank", "none",
+    "active", "intake_open", "available", "remote", "serves_everyone", "flags", "age_min",
+    "age_max", "capacity", "unit", "loc_start", "has_points", "ref_rank", "none",
 )  # fmt: skip
 
 
@@ -75,19 +78,30 @@ def _flags(profiles: Sequence[CentreProfile], test: Callable[[CentreProfile], bo
     return np.fromiter((test(p) for p in profiles), dtype=np.bool_, count=len(profiles))
 
 
-def _code_table(
-    profiles: Sequence[CentreProfile], codes_of: Callable[[CentreProfile], frozenset[str]]
-) -> dict[str, BoolArray]:
-    members: dict[str, list[int]] = defaultdict(list)
-    for i, profile in enumerate(profiles):
-        for code in codes_of(profile):
-            members[code].append(i)
-    table: dict[str, BoolArray] = {}
-    for code, rows in members.items():
-        flags = np.zeros(len(profiles), dtype=np.bool_)
-        flags[rows] = True
-        table[code] = flags
-    return table
+_KINDS: dict[str, Callable[[CentreProfile], frozenset[str]]] = {
+    "region": lambda p: p.regions_served,
+    "language": lambda p: p.languages,
+    "specialty": lambda p: p.specialties,
+    "client_group": lambda p: p.client_groups,
+    "mode": lambda p: p.modes,
+}
+
+
+def _code_lines(profiles: Sequence[CentreProfile]) -> tuple[BoolArray, dict[str, dict[str, int]]]:
+    """The code matrix, and the line of each code by kind."""
+    members: list[list[int]] = []
+    lines: dict[str, dict[str, int]] = {}
+    for kind, codes_of in _KINDS.items():
+        rows_of: dict[str, list[int]] = defaultdict(list)
+        for i, profile in enumerate(profiles):
+            for code in codes_of(profile):
+                rows_of[code].append(i)
+        lines[kind] = {code: len(members) + n for n, code in enumerate(sorted(rows_of))}
+        members.extend(rows_of[code] for code in sorted(rows_of))
+    flags = np.zeros((len(members), len(profiles)), dtype=np.bool_)
+    for line, rows in enumerate(members):
+        flags[line, rows] = True
+    return flags, lines
 
 
 def _ints(values: list[int | None], default: int) -> IntArray:
@@ -113,10 +127,10 @@ def _locations(profiles: Sequence[CentreProfile]) -> tuple[FloatArray, npt.NDArr
     return unit, starts
 
 
-def _ref_rank(profiles: Sequence[CentreProfile]) -> IntArray:
+def _ref_rank(profiles: Sequence[CentreProfile]) -> FloatArray:
     order = sorted(range(len(profiles)), key=lambda i: (profiles[i].ref, profiles[i].id))
-    rank = np.empty(len(profiles), dtype=np.int64)
-    rank[order] = np.arange(len(profiles), dtype=np.int64)
+    rank = np.empty(len(profiles), dtype=np.float64)
+    rank[order] = np.arange(len(profiles), dtype=np.float64)
     return rank
 
 
@@ -127,6 +141,8 @@ def build_columns(profiles: Sequence[CentreProfile]) -> Columns:
     available = active & intake_open
     unit, loc_start = _locations(profiles)
     has_points = _flags(profiles, lambda p: bool(p.points))
+    flags, lines = _code_lines(profiles)
+    table = {kind: {code: flags[line] for code, line in of.items()} for kind, of in lines.items()}
     unavailable = {
         "inactive": int(np.count_nonzero(~active)),
         "intake_paused": int(np.count_nonzero(active & ~intake_open)),
@@ -140,11 +156,13 @@ def build_columns(profiles: Sequence[CentreProfile]) -> Columns:
         unavailable={rule: n for rule, n in unavailable.items() if n},
         remote=_flags(profiles, lambda p: "remote" in p.modes),
         serves_everyone=_flags(profiles, lambda p: p.serves_everyone),
-        region=_code_table(profiles, lambda p: p.regions_served),
-        language=_code_table(profiles, lambda p: p.languages),
-        specialty=_code_table(profiles, lambda p: p.specialties),
-        client_group=_code_table(profiles, lambda p: p.client_groups),
-        mode=_code_table(profiles, lambda p: p.modes),
+        flags=flags,
+        lines=lines,
+        region=table["region"],
+        language=table["language"],
+        specialty=table["specialty"],
+        client_group=table["client_group"],
+        mode=table["mode"],
         age_min=_ints([p.age_min for p in profiles], NO_AGE_MIN),
         age_max=_ints([p.age_max for p in profiles], NO_AGE_MAX),
         capacity=np.array([p.weekly_capacity for p in profiles], dtype=np.float64),

@@ -6,7 +6,8 @@ centre to explain a refusal in words. A test checks that both always agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -25,39 +26,92 @@ RULE_ORDER = (
     "age_out_of_range",
     "client_group_restricted",
 )
+_T = TypeVar("_T")
 
 
-def _situational(
-    cols: Columns, s: Situation, excluded_rows: list[int]
-) -> Iterator[tuple[str, BoolArray]]:
-    """(rule, rows that pass it) for each rule that constrains this situation."""
-    if excluded_rows:
-        ok = np.ones(cols.size, dtype=np.bool_)
-        ok[excluded_rows] = False
-        yield "already_referred", ok
+Rule = tuple[str, BoolArray]  # a rule's name, and which centres pass it
+
+
+def _memo(cols: Columns, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+    """`make()`, kept per index under `key`. The keys are facets of a situation (a region, an
+    age, a set of groups) that many requests share; the memo is emptied when it would hold
+    more than about 32 MB of masks, so its size stays bounded whatever the traffic."""
+    memo = cols.memo
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= min(4096, max(64, _MEMO_BYTES // max(cols.size, 1))):
+            memo.clear()
+        found = memo[key] = make()
+    return cast(_T, found)
+
+
+_MEMO_BYTES = 32_000_000
+
+
+def _area_rules(cols: Columns, s: Situation) -> Iterator[Rule]:
+    """The rules on where the person is and which language they speak."""
     in_region = cols.pick(cols.region, s.region_code)
     yield "out_of_region", (in_region | cols.remote) if s.accepts_remote else in_region
     if s.language is not None:
         yield "language_not_offered", cols.pick(cols.language, s.language)
+
+
+def _person_rules(cols: Columns, s: Situation) -> Iterator[Rule]:
+    """The rules on who the person is: age and client groups (one mask per value, kept)."""
     if s.age is not None:
-        yield "age_out_of_range", (cols.age_min <= s.age) & (cols.age_max >= s.age)
+        age = s.age
+        yield (
+            "age_out_of_range",
+            _memo(cols, ("age", age), lambda: (cols.age_min <= age) & (cols.age_max >= age)),
+        )
+    yield (
+        "client_group_restricted",
+        _memo(cols, ("groups", s.client_groups), lambda: _serves_any(cols, s.client_groups)),
+    )
+
+
+def _serves_any(cols: Columns, groups: frozenset[str]) -> BoolArray:
     ok = cols.serves_everyone
-    for group in s.client_groups:
+    for group in groups:
         ok = ok | cols.pick(cols.client_group, group)
-    yield "client_group_restricted", ok
+    return ok
+
+
+Passed = tuple[BoolArray, dict[str, int], int]  # centres left, counts by rule, how many left
+
+
+def _apply(rules: Iterable[Rule], passed: Passed) -> Passed:
+    """Narrow `passed` by each rule in turn, counting the centres each one removes."""
+    remaining, counts, left = passed
+    counts = dict(counts)
+    for rule, ok in rules:
+        remaining = remaining & ok
+        still = int(np.count_nonzero(remaining))
+        if still < left:
+            counts[rule], left = left - still, still
+    return remaining, counts, left
 
 
 def eligible_rows(
     cols: Columns, s: Situation, excluded_rows: list[int]
 ) -> tuple[BoolArray, dict[str, int]]:
-    """Which centres pass every rule, and how many were excluded under each rule."""
-    counts = dict(cols.unavailable)
-    remaining, left = cols.available, cols.available_count
-    for rule, ok in _situational(cols, s, excluded_rows):
-        remaining = remaining & ok
-        still = int(np.count_nonzero(remaining))
-        if still < left:
-            counts[rule], left = left - still, still
+    """Which centres pass every rule, and how many were excluded under each rule.
+
+    Rules are applied in RULE_ORDER. Without centres to exclude, the centres left after the
+    area rules are kept per (region, remote accepted, language): many requests share them."""
+    passed: Passed = (cols.available, cols.unavailable, cols.available_count)
+    if excluded_rows:
+        ok = np.ones(cols.size, dtype=np.bool_)
+        ok[excluded_rows] = False
+        passed = _apply([("already_referred", ok), *_area_rules(cols, s)], passed)
+    else:
+        start = passed
+        passed = _memo(
+            cols,
+            ("area", s.region_code, s.accepts_remote, s.language),
+            lambda: _apply(_area_rules(cols, s), start),
+        )
+    remaining, counts, _ = _apply(_person_rules(cols, s), passed)
     return remaining, counts
 
 

@@ -7,7 +7,6 @@ changes, build a new one and swap the reference.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -175,7 +174,7 @@ class MatchIndex:
         weights = need_weights(situation, self.policy)
         room = None if vector is None else vector.room
         scored = score_rows(self._cols, rows, situation, weights, room, self.policy)
-        best, shown = best_shown(scored, self._cols.ref_rank[rows], situation.limit)
+        best, shown = best_shown(scored, self._cols.ref_rank.take(rows), situation.limit)
         ratio = None if vector is None else vector.ratio
         outcome.results.extend(self._results(rows[best], shown, scored, situation, weights, ratio))
         return outcome
@@ -200,7 +199,7 @@ class MatchIndex:
         for i, row in enumerate(chosen.tolist()):
             profile = profiles[row]
             line = shown[i]
-            km = line[-1] if math.isfinite(line[-1]) else None
+            km = line[-1] if profile.points else None  # else the table's cap
             # Positional: keywords cost more than half of building a result.
             results.append(
                 RankedCentre(

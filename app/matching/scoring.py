@@ -14,23 +14,22 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from app.matching.columns import Columns, IntArray
+from app.matching.columns import Columns
 from app.matching.geometry import FloatArray, km_from_dot, unit_vector
 from app.matching.model import Situation
 from app.matching.policy import COMPONENTS, Policy
 from app.matching.text import interpret_need_text
 
 Rows = npt.NDArray[np.intp]
-Line = FloatArray | npt.NDArray[np.bool_]  # a component's values, flags read as 0 or 1
-CodeTable = dict[str, npt.NDArray[np.bool_]]
 
-# Sort key layout (int64, smaller is better): score steps, then distance, then ref order.
+# Sort key layout (smaller is better): score steps, then distance, then ref order.
 SCORE_STEPS = 10_000  # scores are shown with 4 decimals, and ranked on what is shown
 # Distance in tenths of km, as shown: equal scores at equal shown distances go by ref, so
-# the order can be explained from the figures a person sees. Capped beyond any Earth distance.
-_DIST_BITS = 22
-REF_BITS = 22  # up to ~4 million centres
-_DIST_CAP = (1 << _DIST_BITS) - 1
+# the order can be explained from the figures a person sees. Capped at 26,214 km, beyond any
+# distance on Earth (20,015 km).
+_DIST_BITS = 18
+REF_BITS = 21  # up to ~2 million centres
+_DIST_CAP = float((1 << _DIST_BITS) - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,71 +83,18 @@ def distances_km(cols: Columns, rows: Rows, s: Situation) -> FloatArray:
     return km if cols.all_have_points else np.where(cols.has_points[rows], km, np.inf)
 
 
-def _share(table: CodeTable, rows: Rows, weights: dict[str, float]) -> FloatArray:
-    """Weighted share of the codes in `weights` that each row has.
-
-    Divided by at least 1, so that needs only guessed from free text (weights below 1)
-    cannot reach the full score: an uncertain reading counts for less.
-    """
-    denominator = max(1.0, sum(weights.values()))
-    acc: FloatArray | None = None
+def _terms(
+    gather: list[int], line_of: dict[str, int], weights: dict[str, float], total: float
+) -> list[tuple[int, float]]:
+    """(position in `gather`, weight / total) for each weighted code some centre has; the
+    code's line of the flags is appended to `gather`."""
+    found = []
     for code, weight in weights.items():
-        flags = table.get(code)
-        if flags is None:
-            continue
-        term = np.multiply(flags[rows], weight / denominator, dtype=np.float64)
-        acc = term if acc is None else np.add(acc, term, out=acc)
-    return np.zeros(rows.shape[0]) if acc is None else acc
-
-
-def _any_of(table: CodeTable, rows: Rows, codes: frozenset[str]) -> Line:
-    """True for rows that have at least one of `codes`."""
-    hit: npt.NDArray[np.bool_] | None = None
-    for code in codes:
-        flags = table.get(code)
-        if flags is None:
-            continue
-        hit = flags[rows] if hit is None else np.logical_or(hit, flags[rows], out=hit)
-    return np.zeros(rows.shape[0]) if hit is None else hit
-
-
-def _components(
-    cols: Columns,
-    rows: Rows,
-    s: Situation,
-    weights: dict[str, float],
-    km: FloatArray,
-    room: FloatArray | None,
-    policy: Policy,
-) -> dict[str, Line]:
-    found: dict[str, Line] = {}
-    if weights:
-        found["specialty"] = _share(cols.specialty, rows, weights)
-    groups = s.specific_groups
-    if groups:
-        found["client_group"] = _share(cols.client_group, rows, dict.fromkeys(groups, 1.0))
-    serves = cols.pick(cols.region, s.region_code)[rows]
-    # Only remote centres from elsewhere can lack it; when none is eligible it is 1 for all,
-    # tells nothing, and is left out so that scores read as before.
-    if np.count_nonzero(serves) < serves.shape[0]:  # not all: cheaper than .all()
-        found["region"] = serves
-    scale = policy.distance_scale_km
-    near = np.divide(scale, np.add(km, scale))  # 1 / (1 + km / scale)
-    # Someone who only wants remote help does not travel: distance then says nothing.
-    found["distance"] = np.where(cols.remote[rows], 1.0, near) if s.remote_only else near
-    if s.modes:
-        found["mode"] = _any_of(cols.mode, rows, s.modes)
-    if room is not None:
-        found["load"] = room[rows]
+        line = line_of.get(code)
+        if line is not None:
+            found.append((len(gather), weight / total))
+            gather.append(line)
     return found
-
-
-@lru_cache(maxsize=128)
-def _mean_weights(policy: Policy, names: tuple[str, ...]) -> FloatArray:
-    """The weights of the applied components, summing to 1 (a few dozen sets at most)."""
-    applied = np.array([policy.weight(name) for name in names])
-    weights: FloatArray = applied / applied.sum()
-    return weights
 
 
 def score_rows(
@@ -161,16 +107,67 @@ def score_rows(
 ) -> Scored:
     """Score the eligible `rows` for situation `s`, given its need weights, under `policy`.
 
-    `room` is 1 - min(load ratio, 1) for every centre of the index, None to leave load out."""
+    `room` is 1 - min(load ratio, 1) for every centre of the index, None to leave load out.
+
+    The components read from codes (specialty, client group, region, mode) are one product:
+    the code lines they need, gathered for the eligible rows in one step, times one small
+    matrix of coefficients. A share is divided by at least 1, so that needs only guessed
+    from free text (weights below 1) cannot reach the full score."""
     km = distances_km(cols, rows, s)
-    found = _components(cols, rows, s, weights, km, room, policy)
-    names = tuple(found)
+    lines = cols.lines
+    gather: list[int] = []
+    terms: dict[str, list[tuple[int, float]]] = {}
+    if weights:
+        terms["specialty"] = _terms(
+            gather, lines["specialty"], weights, max(1.0, sum(weights.values()))
+        )
+    groups = s.specific_groups
+    if groups:
+        terms["client_group"] = _terms(
+            gather, lines["client_group"], dict.fromkeys(groups, 1.0), max(1.0, len(groups))
+        )
+    # Only remote centres from elsewhere can lack the region; when none is eligible it is 1
+    # for all, tells nothing, and is left out so that scores read as before.
+    region_at = len(gather)
+    region = _terms(gather, lines["region"], {s.region_code: 1.0}, 1.0) if s.accepts_remote else []
+    modes = _terms(gather, lines["mode"], dict.fromkeys(s.modes, 1.0), 1.0) if s.modes else []
+    flags = cols.flags.take(gather, axis=0).take(rows, axis=1)  # (codes, rows)
+    if s.accepts_remote and not (region and np.count_nonzero(flags[region_at]) == rows.shape[0]):
+        terms["region"] = region
+    terms["distance"] = []
+    if s.modes:
+        terms["mode"] = modes  # any of them: the sum, capped at 1 below
+    if room is not None:
+        terms["load"] = []
+    names = tuple(terms)
     table = np.empty((len(names) + 2, rows.shape[0]), dtype=np.float64)
-    for line, values in enumerate(found.values()):
-        table[line] = values
+    coefficients = np.zeros((len(names), len(gather)))
+    for line, found in enumerate(terms.values()):
+        for at, coefficient in found:
+            coefficients[line, at] = coefficient
+    np.dot(coefficients, flags, out=table[:-2])  # zeros for distance and load, set below
+    if len(terms.get("mode", ())) > 1:
+        mode = table[names.index("mode")]
+        np.minimum(mode, 1.0, out=mode)
+    near = table[names.index("distance")]
+    scale = policy.distance_scale_km
+    np.add(km, scale, out=near)
+    np.divide(scale, near, out=near)  # 1 / (1 + km / scale)
+    if s.remote_only:  # someone who only wants remote help does not travel
+        np.copyto(near, 1.0, where=cols.remote.take(rows))
+    if room is not None:
+        room.take(rows, out=table[-3])
     _mean_weights(policy, names).dot(table[:-2], out=table[-2])
     table[-1] = km
     return Scored(names, table)
+
+
+@lru_cache(maxsize=128)
+def _mean_weights(policy: Policy, names: tuple[str, ...]) -> FloatArray:
+    """The weights of the applied components, summing to 1 (a few dozen sets at most)."""
+    applied = np.array([policy.weight(name) for name in names])
+    weights: FloatArray = applied / applied.sum()
+    return weights
 
 
 # Below this many eligible centres a full sort is cheaper than a partition and a sort.
@@ -181,21 +178,26 @@ _SHOWN_SCALES = tuple(
     np.array([float(SCORE_STEPS)] * (height - 1) + [10.0])[:, None]
     for height in range(len(COMPONENTS) + 3)
 )
+# The sort key of a row from its score steps and distance steps (then + ref rank): exact in a
+# float64, since score steps (< 2**14), distance steps and ref rank fit in 53 bits.
+_KEY = np.array([-float(1 << (_DIST_BITS + REF_BITS)), float(1 << REF_BITS)])
 
 
-def best_shown(scored: Scored, ref_rank: IntArray, limit: int) -> tuple[Rows, list[list[float]]]:
+def best_shown(scored: Scored, ref_rank: FloatArray, limit: int) -> tuple[Rows, list[list[float]]]:
     """Positions of the `limit` best rows (score desc, then distance asc, then ref asc), and
-    their table columns as shown: components and score to 4 decimals, distance to 0.1 km.
+    their table columns as shown: components and score to 4 decimals, distance to 0.1 km
+    (capped: a row without location shows the cap, not infinity).
 
     Rows are ordered on the figures shown, so the order can be explained from what a person
     sees. rint(x * 1e4) / 1e4 is what np.round does, without its overhead; the table is
-    rounded once, for the order and for the figures."""
+    rounded once, for the order and for the figures. `ref_rank` is each row's place in ref
+    order, as floats."""
     scale = _SHOWN_SCALES[scored.table.shape[0]]
     steps = np.multiply(scored.table, scale)
     np.rint(steps, out=steps)  # whole numbers: score steps, tenths of km
-    dist = np.minimum(steps[-1], _DIST_CAP).astype(np.int64)
-    score = steps[-2].astype(np.int64)
-    key = ((SCORE_STEPS - score) << (_DIST_BITS + REF_BITS)) | (dist << REF_BITS) | ref_rank
+    np.minimum(steps[-1], _DIST_CAP, out=steps[-1])
+    key = _KEY.dot(steps[-2:])
+    np.add(key, ref_rank, out=key)
     # Methods rather than np.argsort(...): the functions add a Python wrapper per call.
     if key.shape[0] <= _SMALL or limit >= key.shape[0]:
         best = key.argsort()[:limit]  # keys are unique (ref_rank is): the same order

@@ -193,16 +193,37 @@ def test_vectorised_rules_agree_with_the_per_centre_explanation():
     rng = random.Random(11)
     for _ in range(60):
         situation = synthetic_situation(rng)
-        exclude = {p.id for p in rng.sample(profiles, 5)}
-        outcome = index.rank(situation, exclude=exclude)
-        explained = {
-            p.id: index.explain_ineligible(p.id, situation, exclude=exclude) for p in profiles
-        }
-        eligible = [pid for pid, why in explained.items() if not why]
-        assert outcome.eligible_count == len(eligible)
-        first_rules: dict[str, int] = {}
-        for why in explained.values():
-            if why:
-                first_rules[why[0].code] = first_rules.get(why[0].code, 0) + 1
-        assert outcome.excluded == first_rules
-        assert all(not explained[r.centre_id] for r in outcome.results)
+        # Without exclusions the masks kept per facet are used (from the second time on).
+        for exclude in ({p.id for p in rng.sample(profiles, 5)}, set(), set()):
+            outcome = index.rank(situation, exclude=exclude)
+            explained = {
+                p.id: index.explain_ineligible(p.id, situation, exclude=exclude) for p in profiles
+            }
+            eligible = [pid for pid, why in explained.items() if not why]
+            assert outcome.eligible_count == len(eligible)
+            first_rules: dict[str, int] = {}
+            for why in explained.values():
+                if why:
+                    first_rules[why[0].code] = first_rules.get(why[0].code, 0) + 1
+            assert outcome.excluded == first_rules
+            assert all(not explained[r.centre_id] for r in outcome.results)
+
+
+def test_masks_kept_per_facet_stay_bounded_and_change_no_answer(make_situation):
+    index = MatchIndex(synthetic_profiles(300, seed=5))
+    situations = [
+        make_situation(age=age, region_code=region, language=language)
+        for age in range(15, 101)
+        for region in ("04", "06", "11")
+        for language in (None, "fr", "en")
+    ]
+    first = [index.rank(s) for s in situations]
+    again = [index.rank(s) for s in situations]
+    fresh = [MatchIndex(index.profiles).rank(s) for s in situations[::97]]
+    assert first == again and fresh == first[::97]
+    sizes = []
+    for age in range(5000):  # more facets than are kept: the memo starts over
+        index.rank(make_situation(age=age))
+        sizes.append(len(index._cols.memo))
+    assert max(sizes) == 4096 and sizes[-1] < 4096
+    assert [index.rank(s) for s in situations[::97]] == fresh
