@@ -13,6 +13,7 @@ from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep, g
 from app.errors import Forbidden
 from app.matching import LoadVector
 from app.ratelimit import RateLimiter
+from app.routing import JsonBodyRoute
 from app.schemas.intake import (
     CONSULTATION_EXAMPLES,
     MATCH_EXAMPLES,
@@ -76,7 +77,6 @@ async def get_load(request: Request, directory: DirectoryDep) -> LoadVector:
 LoadDep = Annotated[LoadVector, Depends(get_load)]
 
 
-@router.post("/v1/matches", response_model=MatchResponse, summary="Rank centres for a situation")
 async def match(
     request: Request, body: Annotated[MatchRequest, Body(openapi_examples=MATCH_EXAMPLES)]
 ) -> Any:
@@ -92,6 +92,16 @@ async def match(
     outcome = directory.match_index.rank(situation(body, place), load=load)
     # Built from typed values already: serialised once rather than validated again.
     return Response(match_answer_json(place, outcome), media_type="application/json")
+
+
+router.add_api_route(
+    "/v1/matches",
+    match,
+    methods=["POST"],
+    response_model=MatchResponse,
+    summary="Rank centres for a situation",
+    route_class_override=JsonBodyRoute,  # validated from the bytes: see app.routing
+)
 
 
 @router.post(
