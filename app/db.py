@@ -64,14 +64,22 @@ def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
         connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
+        pool: dict[str, Any] = {}  # in memory: one connection per thread, no pool to size
         path = make_url(url).database
         if path and path != ":memory:" and not path.startswith("file:"):
             connect_args["factory"] = _writer_connection(_write_lock(os.path.abspath(path)))
-        engine = create_engine(url, connect_args=connect_args, json_serializer=json_text)
+            pool = {"pool_size": settings.db_sessions, "max_overflow": 10}
+        engine = create_engine(url, connect_args=connect_args, json_serializer=json_text, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # More connections than request sessions (app.deps.SessionGate): the dispatcher, the
+    # sweeper and short reads outside a request's session never wait behind the requests.
     return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=json_text
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.db_sessions,
+        max_overflow=20,
+        json_serializer=json_text,
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -16,12 +19,54 @@ from app.services.keys import Principal, authenticate
 from app.settings import Settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: commit when the route returns, roll back on any error."""
-    with session_scope(request.app.state.engine) as session:
-        yield session
+class SessionGate:
+    """At most `size` requests hold a database session at once; the others wait for a slot on
+    the event loop, holding no worker thread and no connection.
+
+    FastAPI runs sync dependencies, endpoints and response validation on a pool of 40 worker
+    threads, one call at a time, while a request's session keeps its connection (and, on
+    SQLite, the process's write lock) from its first statement to its commit. Unbounded,
+    requests waiting for a connection or for the write lock could hold every worker thread
+    while the requests holding them wait for a thread: nothing would move until the 30 s
+    timeouts. With fewer sessions than connections and threads, and the commit run on a
+    thread of its own, a request holding a connection always finds a thread."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._slots: RunVar[anyio.Semaphore] = RunVar("session_slots")  # one per event loop
+
+    def slots(self) -> anyio.Semaphore:
+        try:
+            return self._slots.get()
+        except LookupError:
+            slots = anyio.Semaphore(self.size)
+            self._slots.set(slots)
+            return slots
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request: commit when the route returns, roll back on any error.
+
+    Opened once a slot of the app's SessionGate is free; committed (or rolled back) by
+    `session_scope` on a thread that waits for no other work."""
+    state = request.app.state
+    async with state.session_gate.slots():
+        scope = session_scope(state.engine)
+        session = scope.__enter__()  # no I/O: the connection is taken at the first statement
+        try:
+            yield session
+        except BaseException as exc:
+            with anyio.CancelScope(shield=True):
+                await _own_thread(scope.__exit__, type(exc), exc, exc.__traceback__)
+            raise
+        with anyio.CancelScope(shield=True):
+            await _own_thread(scope.__exit__, None, None, None)
     if session.info.get("directory_changed"):
-        request.app.state.directory.invalidate()
+        state.directory.invalidate()
+
+
+async def _own_thread(function: Callable[..., object], *args: object) -> None:
+    await anyio.to_thread.run_sync(function, *args, limiter=anyio.CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, problems
 from app.db import make_engine
+from app.deps import SessionGate
 from app.dispatcher import start_embedded
 from app.geo import get_resolver
 from app.middleware import RequestGuard
@@ -72,6 +73,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.session_gate = SessionGate(settings.db_sessions)
     app.state.directory = DirectoryIndex(engine, settings.directory_refresh_seconds)
     app.state.load = LoadTracker(engine)
     app.state.limiter = RateLimiter(settings)

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     secret_key: str = PLACEHOLDER
     embedded_dispatcher: bool = True
     directory_refresh_seconds: float = Field(default=5.0, ge=0.1)
+    # Requests holding a database session at once (app.deps.SessionGate); the others wait their
+    # turn. Kept below FastAPI's 40 worker threads; the connection pool is sized above it.
+    db_sessions: int = Field(default=10, ge=1, le=30)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     max_import_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     acceptance_delay_hours: float = Field(default=48.0, gt=0)

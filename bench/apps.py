@@ -157,7 +157,8 @@ class BareConsultation(BaseModel):
 
 
 def bare_session(request: Request) -> Iterator[Session]:
-    """The service's request session: commit when the endpoint returns, roll back on error."""
+    """A plain FastAPI request session: commit when the endpoint returns, roll back on error
+    (the service's is the same, behind its SessionGate)."""
     with session_scope(request.app.state.engine) as session:
         yield session
 
