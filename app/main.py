@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -36,6 +37,9 @@ membres d'AXTRA, transmet chaque demande à un centre et s'assure qu'elle reçoi
 Errors are RFC 9457 problem documents (`application/problem+json`). Keys go in
 `Authorization: Bearer <key>`.
 """
+
+
+_NO_TELEMETRY = TelemetryConfig(tracing=False, metrics=False, logs=False)
 
 
 def create_app(
@@ -70,6 +74,8 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses={"4XX": PROBLEM_SCHEMA},
+        # Off: no signal at all, and no per-request look-up of the providers either.
+        telemetry=None if settings.telemetry else _NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     rate_limit_public: str = "20/minute"
     rate_limit_partner: str = "600/minute"
     geocoder: Literal["off", "nominatim"] = "off"
+    # FastAPI's native OpenTelemetry (traces, metrics and logs to the globally configured
+    # providers). Off unless asked for: spans could carry what people submit.
+    telemetry: bool = False
     geocoder_user_agent: str = "trouve-ton-x"
 
     @model_validator(mode="after")
