@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
 import anyio
 import anyio.to_thread
-from anyio.lowlevel import RunVar
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -33,15 +34,19 @@ class SessionGate:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._slots: RunVar[anyio.Semaphore] = RunVar("session_slots")  # one per event loop
+        # One semaphore per event loop (tests run several), and threads for the commits.
+        self._per_loop: WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[anyio.Semaphore, anyio.CapacityLimiter]
+        ] = WeakKeyDictionary()
 
-    def slots(self) -> anyio.Semaphore:
-        try:
-            return self._slots.get()
-        except LookupError:
-            slots = anyio.Semaphore(self.size)
-            self._slots.set(slots)
-            return slots
+    def slots(self) -> tuple[anyio.Semaphore, anyio.CapacityLimiter]:
+        """The slots to wait on, and the threads that end sessions (as many as slots)."""
+        loop = asyncio.get_running_loop()
+        found = self._per_loop.get(loop)
+        if found is None:
+            found = (anyio.Semaphore(self.size), anyio.CapacityLimiter(self.size))
+            self._per_loop[loop] = found
+        return found
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -50,23 +55,22 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     Opened once a slot of the app's SessionGate is free; committed (or rolled back) by
     `session_scope` on a thread that waits for no other work."""
     state = request.app.state
-    async with state.session_gate.slots():
+    slots, enders = state.session_gate.slots()
+    async with slots:
         scope = session_scope(state.engine)
         session = scope.__enter__()  # no I/O: the connection is taken at the first statement
         try:
             yield session
         except BaseException as exc:
             with anyio.CancelScope(shield=True):
-                await _own_thread(scope.__exit__, type(exc), exc, exc.__traceback__)
+                await anyio.to_thread.run_sync(
+                    scope.__exit__, type(exc), exc, exc.__traceback__, limiter=enders
+                )
             raise
         with anyio.CancelScope(shield=True):
-            await _own_thread(scope.__exit__, None, None, None)
+            await anyio.to_thread.run_sync(scope.__exit__, None, None, None, limiter=enders)
     if session.info.get("directory_changed"):
         state.directory.invalidate()
-
-
-async def _own_thread(function: Callable[..., object], *args: object) -> None:
-    await anyio.to_thread.run_sync(function, *args, limiter=anyio.CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
