@@ -14,7 +14,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.db import session_scope
-from app.errors import Forbidden
+from app.errors import Forbidden, Unavailable
 from app.services.directory_index import Directory, DirectoryIndex
 from app.services.keys import Principal, authenticate
 from app.settings import Settings
@@ -32,8 +32,9 @@ class SessionGate:
     timeouts. With fewer sessions than connections and threads, and the commit run on a
     thread of its own, a request holding a connection always finds a thread."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, wait_seconds: float = 30.0) -> None:
         self.size = size
+        self.wait_seconds = wait_seconds  # then 503: a bound on how long requests queue
         # One semaphore per event loop (tests run several), and threads for the commits.
         self._per_loop: WeakKeyDictionary[
             asyncio.AbstractEventLoop, tuple[anyio.Semaphore, anyio.CapacityLimiter]
@@ -52,11 +53,21 @@ class SessionGate:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request: commit when the route returns, roll back on any error.
 
-    Opened once a slot of the app's SessionGate is free; committed (or rolled back) by
-    `session_scope` on a thread that waits for no other work."""
+    Opened once a slot of the app's SessionGate is free (503 after `wait_seconds`); committed
+    (or rolled back) by `session_scope` on a thread that waits for no other work. A route
+    takes one session: a second `Depends(get_session)` would wait for a second slot."""
     state = request.app.state
-    slots, enders = state.session_gate.slots()
-    async with slots:
+    gate: SessionGate = state.session_gate
+    slots, enders = gate.slots()
+    try:
+        slots.acquire_nowait()
+    except anyio.WouldBlock:
+        try:
+            with anyio.fail_after(gate.wait_seconds):
+                await slots.acquire()
+        except TimeoutError:
+            raise Unavailable("the database is busy: try again shortly", retry_after=1) from None
+    try:
         scope = session_scope(state.engine)
         session = scope.__enter__()  # no I/O: the connection is taken at the first statement
         try:
@@ -69,6 +80,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(scope.__exit__, None, None, None, limiter=enders)
+    finally:
+        slots.release()
     if session.info.get("directory_changed"):
         state.directory.invalidate()
 

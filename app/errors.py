@@ -77,6 +77,12 @@ class TooManyRequests(AppError):
     slug = "too-many-requests"
 
 
+class Unavailable(AppError):
+    status = 503
+    title = "Service unavailable"
+    slug = "unavailable"
+
+
 def field_error(loc: list[str | int], msg: str, **ctx: Any) -> dict[str, Any]:
     """One entry of a problem document's `errors` list."""
     return {"loc": loc, "msg": msg, **ctx}

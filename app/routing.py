@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 
 class JsonBodyRoute(APIRoute):
@@ -30,7 +31,18 @@ class JsonBodyRoute(APIRoute):
             dependant.dependencies,
         )
         body = dependant.body_params
-        if any(params) or len(body) != 1 or dependant.request_param_name is None:
+        others = (
+            dependant.response_param_name,
+            dependant.background_tasks_param_name,
+            dependant.http_connection_param_name,
+            dependant.security_scopes_param_name,
+        )
+        if (
+            any(params)
+            or any(name is not None for name in others)
+            or len(body) != 1
+            or dependant.request_param_name is None
+        ):
             raise TypeError(f"{self.path}: JsonBodyRoute needs (request, body) and nothing else")
         model = body[0].field_info.annotation
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
@@ -43,10 +55,10 @@ class JsonBodyRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             if _media_type(request.scope["headers"]) == b"application/json":
-                raw = await request.body()
-                try:
+                try:  # a client gone mid-body, say: FastAPI's handler answers it as usual
+                    raw = await request.body()
                     values = model.model_validate_json(raw) if raw else None
-                except ValidationError:
+                except (ValidationError, ClientDisconnect):
                     values = None
                 if values is not None:
                     response = await endpoint(**{request_name: request, body_name: values})

@@ -35,11 +35,12 @@ Rule = tuple[str, BoolArray]  # a rule's name, and which centres pass it
 def _memo(cols: Columns, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
     """`make()`, kept per index under `key`. The keys are facets of a situation (a region, an
     age, a set of groups) that many requests share; the memo is emptied when it would hold
-    more than about 32 MB of masks, so its size stays bounded whatever the traffic."""
+    more than about 32 MB of masks (or 16 masks, for very large indexes), so its size stays
+    bounded whatever the traffic. `MatchIndex.nbytes` does not count it."""
     memo = cols.memo
     found = memo.get(key)
     if found is None:
-        if len(memo) >= min(4096, max(64, _MEMO_BYTES // max(cols.size, 1))):
+        if len(memo) >= min(4096, max(16, _MEMO_BYTES // max(cols.size, 1))):
             memo.clear()
         found = memo[key] = make()
     return cast(_T, found)

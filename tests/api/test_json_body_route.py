@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -9,8 +10,10 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from app.main import create_app
 from app.routing import JsonBodyRoute
 from app.schemas.intake import MatchRequest
+from app.settings import Settings
 from tests.api.test_intake_api import request_body, three_centres
 
 JSON = "application/json"
@@ -95,7 +98,10 @@ def test_only_request_and_body_endpoints_are_accepted() -> None:
     async def without_request(body: MatchRequest) -> Response:
         return Response()
 
-    for endpoint in (with_query, without_request):
+    async def with_response(request: Request, body: MatchRequest, response: Response) -> Response:
+        return Response()
+
+    for endpoint in (with_query, without_request, with_response):
         with pytest.raises(TypeError, match="needs"):
             _app(endpoint)
 
@@ -135,3 +141,39 @@ def test_json_bodies_take_the_fast_path_and_others_fastapis(
     with_charset = {"content-type": "Application/JSON; charset=utf-8"}
     assert client.post("/x", content=b'{"n": 5}', headers=with_charset).text == "10"
     assert calls[-1] == b'{"n": 5}'  # parameters and case do not matter
+
+
+def _disconnecting(app: Any, content_type: bytes) -> list[dict[str, Any]]:
+    """Send part of a body, then the client goes away; return what the app sent back."""
+    messages = iter(
+        [
+            {"type": "http.request", "body": b'{"location": {"munic', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return next(messages)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/v1/matches", "raw_path": b"/v1/matches",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5555),
+        "server": ("127.0.0.1", 80),
+        "headers": [(b"host", b"t"), (b"content-type", content_type),
+                    (b"content-length", b"100")],
+    }  # fmt: skip
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def test_a_client_gone_mid_body_is_answered_as_fastapi_does(settings: Settings) -> None:
+    app = create_app(settings, embedded_dispatcher=False)
+    fast = _disconnecting(app, JSON.encode())
+    standard = _disconnecting(app, STANDARD.encode())
+    assert fast[0]["status"] == standard[0]["status"] == 400
+    assert fast[1]["body"] == standard[1]["body"]

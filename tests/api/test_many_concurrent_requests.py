@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.deps import SessionDep
+from app.deps import SessionDep, SessionGate
 from app.main import create_app
 from app.models import ApiKey
 from app.settings import Settings
@@ -87,3 +87,26 @@ def test_no_more_sessions_than_the_gate_allows_at_once(settings: Settings) -> No
 
     assert asyncio.run(burst()) == [200] * 8
     assert max(inside) == 2 and len(inside) == 8
+
+
+def test_a_request_that_waits_too_long_for_a_session_gets_a_503(settings: Settings) -> None:
+    app = create_app(settings, embedded_dispatcher=False)
+    app.state.session_gate = SessionGate(1, wait_seconds=0.2)
+
+    @app.get("/slow")
+    def slow(session: SessionDep) -> dict[str, int]:
+        session.execute(text("SELECT 1"))
+        time.sleep(1.0)
+        return {"ok": 1}
+
+    async def two() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            first = asyncio.create_task(client.get("/slow"))
+            await asyncio.sleep(0.1)  # the first holds the only slot
+            return [await client.get("/slow"), await first]
+
+    late, first = asyncio.run(two())
+    assert first.status_code == 200
+    assert late.status_code == 503 and late.headers["retry-after"] == "1"
+    assert late.json()["type"].endswith("/unavailable")
