@@ -23,26 +23,15 @@ class JsonBodyRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         standard = super().get_route_handler()
         dependant = self.dependant
-        params = (
-            dependant.path_params,
-            dependant.query_params,
-            dependant.header_params,
-            dependant.cookie_params,
-            dependant.dependencies,
-        )
-        body = dependant.body_params
-        others = (
-            dependant.response_param_name,
-            dependant.background_tasks_param_name,
-            dependant.http_connection_param_name,
+        # Anything FastAPI would have to solve besides the request and the body.
+        extra = (
+            dependant.path_params, dependant.query_params, dependant.header_params,
+            dependant.cookie_params, dependant.dependencies, dependant.response_param_name,
+            dependant.background_tasks_param_name, dependant.http_connection_param_name,
             dependant.security_scopes_param_name,
-        )
-        if (
-            any(params)
-            or any(name is not None for name in others)
-            or len(body) != 1
-            or dependant.request_param_name is None
-        ):
+        )  # fmt: skip
+        body = dependant.body_params
+        if any(extra) or len(body) != 1 or dependant.request_param_name is None:
             raise TypeError(f"{self.path}: JsonBodyRoute needs (request, body) and nothing else")
         model = body[0].field_info.annotation
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
