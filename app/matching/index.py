@@ -6,7 +6,6 @@ changes, build a new one and swap the reference.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -23,6 +22,7 @@ from app.matching.model import (
     Reason,
     Situation,
     UnknownCentre,
+    compact_json,
 )
 from app.matching.policy import POLICY, Policy
 from app.matching.scoring import (
@@ -86,9 +86,7 @@ class MatchIndex:
             raise ValueError(f"too many centres for one index ({len(self._profiles)})")
         self._cols = build_columns(self._profiles)
         self._centres = tuple({"id": p.id, "ref": p.ref, "name": p.name} for p in self._profiles)
-        self._centres_json = tuple(
-            json.dumps(c, ensure_ascii=False, separators=(",", ":")).encode() for c in self._centres
-        )
+        self._centres_json = tuple(compact_json(c) for c in self._centres)
         self.policy = policy
 
     def __len__(self) -> int:

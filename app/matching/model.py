@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def _dumps(value: Any) -> bytes:
+def compact_json(value: Any) -> bytes:
+    """`value` as compact UTF-8 JSON: the fragments answers are assembled from."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -89,7 +90,7 @@ class Reason:
     def __post_init__(self) -> None:
         wire = {"code": self.code, "fr": self.fr, "en": self.en}
         object.__setattr__(self, "wire", wire)
-        object.__setattr__(self, "json", _dumps(wire))
+        object.__setattr__(self, "json", compact_json(wire))
 
     def to_dict(self) -> dict[str, str]:
         """The JSON form used by the API and kept with each referral (a copy of `wire`)."""
