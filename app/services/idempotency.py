@@ -36,12 +36,12 @@ def begin(engine: Engine, scope: str, key: str, request_hash: str) -> Replay | N
     """Claim the key in a transaction of its own, so a concurrent duplicate sees the claim.
     Return the stored answer when this key was already answered for this body."""
     if not 1 <= len(key) <= 200 or not key.isprintable():
-        raise InvalidInput("Idempotency-Key must be 1 to 200 printable characters")
+        raise InvalidInput("idempotency_key_invalid")
     try:
         with session_scope(engine) as session:
             return _claim(session, scope, key, request_hash)
     except IntegrityError as exc:
-        raise Conflict("a request with this Idempotency-Key is already being processed") from exc
+        raise Conflict("idempotency_key_in_progress") from exc
 
 
 def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay | None:
@@ -65,11 +65,11 @@ def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay 
         session.flush()
         return None
     if record.request_hash != request_hash:
-        raise InvalidInput("this Idempotency-Key was already used with a different body")
+        raise InvalidInput("idempotency_key_reused")
     if record.state == "done" and record.response_status is not None:
         return Replay(record.response_status, record.response_body or {})
     if now - record.created_at < ABANDONED:
-        raise Conflict("a request with this Idempotency-Key is already being processed")
+        raise Conflict("idempotency_key_in_progress")
     # Take the abandoned claim over only if nobody else did since we read it.
     taken = session.execute(
         update(IdempotencyRecord)
@@ -82,7 +82,7 @@ def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay 
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("a request with this Idempotency-Key is already being processed")
+        raise Conflict("idempotency_key_in_progress")
     return None
 
 

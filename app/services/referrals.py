@@ -217,7 +217,7 @@ def centre_referral(session: Session, centre_id: uuid.UUID, referral_id: uuid.UU
     """A referral of this centre; another centre's id answers 404, as if it did not exist."""
     referral = session.get(Referral, referral_id)
     if referral is None or referral.centre_id != centre_id:
-        raise NotFound(f"no referral {referral_id} in this inbox")
+        raise NotFound("inbox_referral_not_found", referral_id=str(referral_id))
     return referral
 
 
@@ -226,7 +226,7 @@ def accept(session: Session, referral: Referral, actor: str) -> Referral:
     if referral.state == "accepted":
         return referral
     if referral.state not in OPEN:
-        raise Conflict(f"this referral is {referral.state}; it can no longer be accepted")
+        raise Conflict("referral_not_acceptable", state=referral.state)
     now = utcnow()
     referral.responded_at = now
     referral.delivered_at = referral.delivered_at or now
@@ -249,7 +249,7 @@ def decline(
 ) -> Referral:
     """The centre declines; the consultation moves on to the next centre."""
     if referral.state not in OPEN:
-        raise Conflict(f"this referral is {referral.state}; it can no longer be declined")
+        raise Conflict("referral_not_declinable", state=referral.state)
     referral.responded_at = utcnow()
     referral.decline_reason, referral.decline_note = reason, note
     transition(session, referral, "declined", actor, reason=reason, note=note)
@@ -287,7 +287,7 @@ def expire_due(session: Session, settings: Settings, now: datetime, *, limit: in
 def cancel(session: Session, referral: Referral, actor: str, note: str | None) -> Referral:
     """Staff withdraw a referral; a centre that already has it is told by webhook."""
     if referral.state in ANSWERED:
-        raise Conflict(f"this referral is already {referral.state}")
+        raise Conflict("referral_already_closed", state=referral.state)
     # The centre may have it: delivered, or a webhook already tried or in flight right now.
     may_have_it = referral.state == "delivered" or dispatcher.may_have_arrived(session, referral.id)
     transition(session, referral, "cancelled", actor, note=note)
