@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER = "change-me"
@@ -34,11 +35,33 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rate_limit_public: str = "20/minute"
     rate_limit_partner: str = "600/minute"
+    # A centre's own tools poll its inbox: generous for a loop once a second, not for a flood.
+    rate_limit_centre: str = "120/minute"
+    rate_limit_admin: str = "1200/minute"
     geocoder: Literal["off", "nominatim"] = "off"
     # FastAPI's native OpenTelemetry (traces, metrics and logs to the globally configured
     # providers). Off unless asked for: spans could carry what people submit.
     telemetry: bool = False
     geocoder_user_agent: str = "trouve-ton-x"
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (CIDRs or addresses,
+    # comma-separated). None by default: the client address is the TCP peer's.
+    trusted_proxies: str = ""
+    # Bounds on each request head, enforced by the server before the app sees it (431).
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    max_headers: int = Field(default=100, ge=10, le=1000)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",")):
+            if part:
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"TTX_TRUSTED_PROXIES: {part!r} is not an address or a CIDR network"
+                    ) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

@@ -1,0 +1,234 @@
+"""Fixes from a hostile review: client addresses behind proxies, limits for every caller,
+concurrent inbox reads, expiry as a rule, deactivated centres' keys."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.db import utcnow
+from app.main import create_app
+from app.models import Centre, Referral
+from app.ratelimit import client_key
+from app.server import trusted_proxies, uvicorn_options
+from app.settings import Settings
+from tests.conftest import both_backends, make_key
+from tests.factories import centre_record
+
+TR = {"municipality": "Trois-Rivières", "lat": 46.343, "lon": -72.543}
+REQUEST = {
+    "person": {"first_name": "Zoé", "last_name": "Exemple", "email": "zoe@example.org"},
+    "criteria": {"location": {"municipality": "Trois-Rivières"}},
+    "consent": {"notice_version": "2026-01", "purposes": ["referral"], "accepted": True},
+}
+
+
+def _submit(client: TestClient, admin: dict[str, str], ref: str = "hard-1") -> dict[str, Any]:
+    doc = {"centres": [centre_record(ref, locations=[TR])]}
+    assert client.post("/v1/admin/centres/import", json=doc, headers=admin).status_code == 200
+    answer = client.post("/v1/consultations", json=REQUEST)
+    assert answer.status_code == 201, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+# --- client address ------------------------------------------------------------------------
+
+
+def test_no_proxy_is_believed_by_default() -> None:
+    options = uvicorn_options(Settings())
+    assert options["proxy_headers"] is False and options["forwarded_allow_ips"] == []
+
+
+def test_trusted_proxies_are_networks() -> None:
+    settings = Settings(trusted_proxies="10.0.0.0/8, 192.0.2.7,2001:db8::/32")
+    assert trusted_proxies(settings) == ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]
+    assert uvicorn_options(settings)["proxy_headers"] is True
+    with pytest.raises(ValueError, match="not an address or a CIDR"):
+        Settings(trusted_proxies="10.0.0.0/8,load-balancer")
+
+
+def test_ipv6_clients_are_counted_by_64() -> None:
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:ffff::9")
+    assert client_key("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
+    assert client_key("::ffff:192.0.2.1") == "192.0.2.1"
+    assert client_key("192.0.2.1") != client_key("192.0.2.2")
+    assert client_key(None) == "-"
+
+
+# --- limits for every caller ---------------------------------------------------------------
+
+
+def test_a_centre_key_has_a_rate_limit(settings: Settings) -> None:
+    limited = settings.model_copy(update={"rate_limit_centre": "3/minute"})
+    with TestClient(create_app(limited, embedded_dispatcher=False)) as client:
+        admin = make_key(client.app.state.engine, "admin")  # type: ignore[attr-defined]
+        _submit(client, admin)
+        centre = make_key(client.app.state.engine, "centre", "hard-1")  # type: ignore[attr-defined]
+        codes = [client.get("/v1/inbox/referrals", headers=centre).status_code for _ in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+        refused = client.get("/v1/inbox/referrals", headers=centre)
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert int(refused.headers["retry-after"]) >= 1
+        # Another centre's key, and staff, are counted on their own.
+        assert client.get("/v1/admin/centres", headers=admin).status_code == 200
+
+
+# --- concurrent inbox reads ----------------------------------------------------------------
+
+
+@both_backends
+def test_concurrent_inbox_reads_never_conflict(
+    client: TestClient, admin_headers: dict[str, str], engine: Engine
+) -> None:
+    for _ in range(4):
+        _submit(client, admin_headers)
+    centre = make_key(engine, "centre", "hard-1")
+    codes: list[int] = []
+    barrier = threading.Barrier(6)
+
+    def read() -> None:
+        barrier.wait()
+        codes.append(client.get("/v1/inbox/referrals", headers=centre).status_code)
+
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert codes == [200] * 6
+    items = client.get("/v1/inbox/referrals", headers=centre).json()["items"]
+    assert {i["state"] for i in items} == {"delivered"}
+    with Session(engine) as session:  # each referral was moved once, by one of the readers
+        from sqlalchemy import func, select
+
+        from app.models import ReferralEvent
+
+        moves = session.scalar(
+            select(func.count()).where(ReferralEvent.to_state == "delivered")  # type: ignore[arg-type]
+        )
+    assert moves == len(items)
+
+
+# --- expiry is a rule ----------------------------------------------------------------------
+
+
+@both_backends
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_an_expired_referral_cannot_be_answered_before_the_sweep(
+    client: TestClient, admin_headers: dict[str, str], engine: Engine, answer: str
+) -> None:
+    submitted = _submit(client, admin_headers)
+    referral_id = uuid.UUID(submitted["referral"]["id"])
+    with Session(engine) as session:
+        session.execute(
+            update(Referral)
+            .where(Referral.id == referral_id)  # type: ignore[arg-type]
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
+        session.commit()
+    centre = make_key(engine, "centre", "hard-1")
+    body = {"reason": "no_capacity"} if answer == "decline" else None
+    refused = client.post(f"/v1/inbox/referrals/{referral_id}/{answer}", headers=centre, json=body)
+    assert refused.status_code == 409, refused.text
+    assert "expired" in refused.json()["detail"]
+    with Session(engine) as session:
+        assert session.get(Referral, referral_id).state == "pending"  # type: ignore[union-attr]
+
+
+# --- a deactivated centre's key --------------------------------------------------------------
+
+
+@both_backends
+def test_a_deactivated_centres_key_reads_and_changes_nothing(
+    client: TestClient, admin_headers: dict[str, str], engine: Engine
+) -> None:
+    submitted = _submit(client, admin_headers)
+    centre = make_key(engine, "centre", "hard-1")
+    assert client.get("/v1/inbox/referrals", headers=centre).status_code == 200
+    with Session(engine) as session:
+        session.execute(
+            update(Centre).where(Centre.ref == "hard-1").values(active=False)  # type: ignore[arg-type]
+        )
+        session.commit()
+    assert client.get("/v1/inbox/referrals", headers=centre).status_code == 401
+    accept = f"/v1/inbox/referrals/{submitted['referral']['id']}/accept"
+    assert client.post(accept, headers=centre).status_code == 401
+    patch = client.patch("/v1/inbox/centre", headers=centre, json={"intake_status": "open"})
+    assert patch.status_code == 401
+
+
+# --- bounded request heads (a real uvicorn server, as `ttx serve` runs it) -------------------
+
+
+@pytest.fixture
+def served(settings: Settings) -> Any:
+    import socket
+    import time
+
+    import uvicorn
+
+    app = create_app(settings, embedded_dispatcher=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on",
+        **uvicorn_options(settings),
+    )  # fmt: skip
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.02)
+    yield sock.getsockname()[1]
+    server.should_exit = True
+    thread.join(10)
+
+
+def _raw(port: int, head: bytes) -> bytes:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        try:
+            conn.sendall(head)
+        except OSError:
+            pass  # the server may close before taking it all: its answer is still there
+        chunks = []
+        while True:
+            try:
+                chunk = conn.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_request_heads_are_bounded(served: int) -> None:
+    ok = _raw(served, b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+    assert ok.startswith(b"HTTP/1.1 200")
+    huge = b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * (8 * 1024 * 1024) + b"\r\n\r\n"
+    answer = _raw(served, huge)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert b"application/problem+json" in answer
+    many = (
+        b"GET /healthz HTTP/1.1\r\nhost: x\r\n"
+        + b"".join(b"x-h%d: 1\r\n" % i for i in range(500))
+        + b"\r\n"
+    )
+    assert _raw(served, many).startswith(b"HTTP/1.1 431")
+    # The server is still there for everyone else.
+    again = _raw(served, b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+    assert again.startswith(b"HTTP/1.1 200")
