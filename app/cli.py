@@ -78,7 +78,6 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
-
     from app.server import uvicorn_options
 
     app = create_app(embedded_dispatcher=False if args.no_dispatcher else None)

@@ -1,8 +1,9 @@
-"""Abuse limits: per client address on the public endpoints, per key for partners.
+"""Abuse limits: per client address (IPv6 by /64) on the public endpoints, per key for every
+key holder (partners, centres, staff), each role at its own rate.
 
 Counters live in this process by default (a restart forgets them) and in Redis when
-`TTX_REDIS_URL` is set, so that every replica shares them and they survive a restart. Both count a moving window: at most N requests in any period of
-the rate's length."""
+`TTX_REDIS_URL` is set, so that every replica shares them and they survive a restart. Both
+count a moving window: at most N requests in any period of the rate's length."""
 
 from __future__ import annotations
 

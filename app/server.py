@@ -8,7 +8,7 @@
   any number of headers. `BoundedHttpToolsProtocol` counts the bytes of each request head as
   they arrive and its headers as they are parsed, and answers `431 Request Header Fields Too
   Large` (then closes) past `TTX_MAX_HEADER_BYTES` or `TTX_MAX_HEADERS`, before the rest is
-  read. With h11 (where httptools is absent) `h11_max_incomplete_event_size` bounds the same.
+  read. (`h11_max_incomplete_event_size` bounds the same should h11 be chosen instead.)
 """
 
 from __future__ import annotations
@@ -16,12 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.settings import Settings
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol  # uvicorn[standard]
 
-try:  # httptools is an optional extra of uvicorn's
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-except ImportError:  # pragma: no cover - uvicorn[standard] is a dependency
-    HttpToolsProtocol = None
+from app.settings import Settings
 
 
 def _431(detail: str) -> bytes:
@@ -49,9 +46,8 @@ def _431(detail: str) -> bytes:
 
 def bounded_protocol(max_bytes: int, max_headers: int) -> type[Any]:
     """An httptools protocol class with these bounds on each request head."""
-    assert HttpToolsProtocol is not None  # noqa: S101  (guarded by the caller)
 
-    class BoundedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc,valid-type]
+    class BoundedHttpToolsProtocol(HttpToolsProtocol):
         _head_bytes = 0
         _header_count = 0
         _in_head = True
@@ -104,7 +100,6 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "server_header": False,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": 5,
+        "http": bounded_protocol(settings.max_header_bytes, settings.max_headers),
     }
-    if HttpToolsProtocol is not None:
-        options["http"] = bounded_protocol(settings.max_header_bytes, settings.max_headers)
     return options

@@ -10,6 +10,34 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER = "change-me"
+# Words that mark a value someone meant to replace, in any case and spelling.
+_PLACEHOLDER_WORDS = ("changeme", "change-me", "change_me", "placeholder", "secret", "password",
+                      "example", "xxxx", "todo", "replace", "default", "1234")  # fmt: skip
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 12
+
+
+def weak_secret(value: str) -> str | None:
+    """Why a comma-separated list of keys is not fit for production, or None.
+
+    Each key needs 32 characters or more, at least 12 distinct ones (a length and entropy
+    floor: `secrets.token_urlsafe(32)` gives 43 characters of some 30 distinct), and none of
+    the words people put in a value they meant to replace."""
+    keys = [k.strip() for k in value.split(",")]
+    if not any(keys):
+        return "is empty"
+    for n, key in enumerate(keys, start=1):
+        where = f"key {n}" if len(keys) > 1 else "the key"
+        if not key:
+            return f"has an empty {where}"
+        if len(key) < SECRET_MIN_LENGTH:
+            return f"{where} is shorter than {SECRET_MIN_LENGTH} characters"
+        if len(set(key)) < SECRET_MIN_DISTINCT:
+            return f"{where} has fewer than {SECRET_MIN_DISTINCT} distinct characters"
+        folded = key.lower()
+        if any(word in folded for word in _PLACEHOLDER_WORDS):
+            return f"{where} looks like a placeholder"
+    return None
 
 
 class Settings(BaseSettings):
@@ -64,9 +92,11 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> Settings:
-        if self.env == "production" and PLACEHOLDER in self.secret_key:
-            raise ValueError("TTX_SECRET_KEY must be set to a real secret when TTX_ENV=production")
+    def _refuse_weak_secrets_in_production(self) -> Settings:
+        if self.env == "production":
+            problem = weak_secret(self.secret_key)
+            if problem:
+                raise ValueError(f"TTX_SECRET_KEY {problem} (TTX_ENV=production)")
         return self
 
     @property

@@ -74,10 +74,10 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
         .outerjoin(Centre, col(Centre.id) == col(ApiKey.centre_id))
         .where(col(ApiKey.key_hash) == digest)
     ).one_or_none()
-    row = found[0] if found is not None else None
+    row, centre_active = (found[0], found[1]) if found is not None else (None, None)
     if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at:
         raise Unauthorized("unknown or revoked API key")
-    if row.role == "centre" and not found[1]:
+    if row.role == "centre" and not centre_active:
         # A deactivated (or deleted) centre's key reads nothing and changes nothing.
         raise Unauthorized("this key's centre is deactivated")
     return Principal(key_id=row.id, role=row.role, centre_id=row.centre_id)
