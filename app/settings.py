@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (CIDRs or addresses,
     # comma-separated). None by default: the client address is the TCP peer's.
     trusted_proxies: str = ""
+    # Origins allowed to call the API from a browser (CORS), comma-separated. None by default.
+    cors_origins: str = ""
+    # /docs and /openapi.json: served in development; in production only when set to true.
+    public_docs: bool | None = None
     # Bounds on each request head, enforced by the server before the app sees it (431).
     max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
     max_headers: int = Field(default=100, ge=10, le=1000)
@@ -98,6 +102,10 @@ class Settings(BaseSettings):
             if problem:
                 raise ValueError(f"TTX_SECRET_KEY {problem} (TTX_ENV=production)")
         return self
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.env == "development" if self.public_docs is None else self.public_docs
 
     @property
     def is_sqlite(self) -> bool:

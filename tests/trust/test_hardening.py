@@ -303,3 +303,58 @@ def test_a_claim_left_by_a_killed_process_is_taken_over(
     assert done.status_code == 201, done.text
     again = client.post("/v1/consultations", json=REQUEST, headers=headers)
     assert again.status_code == 201 and again.json()["id"] == done.json()["id"]
+
+
+# --- security headers, docs and CORS -------------------------------------------------------
+
+
+def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
+    for answer in (
+        client.get("/v1/centres"),
+        client.get("/v1/nowhere"),
+        client.post(
+            "/v1/consultations", content=b"{", headers={"content-type": "application/json"}
+        ),
+    ):
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["cache-control"] == "no-store"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "strict-transport-security" not in answer.headers  # development: plain HTTP
+
+
+def test_production_adds_hsts_and_hides_the_docs(settings: Settings) -> None:
+    from tests.factories import STRONG_KEY
+
+    production = Settings(
+        database_url=settings.database_url, env="production", secret_key=STRONG_KEY
+    )
+    with TestClient(create_app(production, embedded_dispatcher=False)) as client:
+        answer = client.get("/v1/centres")
+        assert answer.headers["strict-transport-security"].startswith("max-age=31536000")
+        assert client.get("/docs").status_code == 404
+        assert client.get("/openapi.json").status_code == 404
+    shown = production.model_copy(update={"public_docs": True})
+    with TestClient(create_app(shown, embedded_dispatcher=False)) as client:
+        assert client.get("/openapi.json").status_code == 200
+
+
+def test_cors_is_explicit(settings: Settings) -> None:
+    preflight = {
+        "Origin": "https://partner.example.org",
+        "Access-Control-Request-Method": "POST",
+    }
+    with TestClient(create_app(settings, embedded_dispatcher=False)) as client:
+        answer = client.get("/v1/centres", headers={"Origin": "https://partner.example.org"})
+        assert "access-control-allow-origin" not in answer.headers
+        assert (
+            "access-control-allow-origin"
+            not in client.options("/v1/consultations", headers=preflight).headers
+        )
+    listed = settings.model_copy(update={"cors_origins": "https://partner.example.org"})
+    with TestClient(create_app(listed, embedded_dispatcher=False)) as client:
+        ok = client.options("/v1/consultations", headers=preflight)
+        assert ok.headers["access-control-allow-origin"] == "https://partner.example.org"
+        other = client.get("/v1/centres", headers={"Origin": "https://evil.example.org"})
+        assert "access-control-allow-origin" not in other.headers
