@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.dispatcher.signing import PUBLISHED_SECRETS
 from app.schemas.common import (
     ClientGroupCodes,
     IntakeStatus,
@@ -45,6 +46,8 @@ def _check_secret(value: str) -> str:
         ) from exc
     if not 24 <= len(raw) <= 64:
         raise PydanticCustomError("inbox_secret_length", "inbox secret must hold 24 to 64 bytes")
+    if value in PUBLISHED_SECRETS:
+        raise PydanticCustomError("inbox_secret_published", "a published example secret")
     return value
 
 
