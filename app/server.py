@@ -22,7 +22,6 @@ import logging
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
-
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol  # uvicorn[standard]
 
 from app.settings import Settings
