@@ -33,7 +33,7 @@ class HsdsMeta(Record):
 
     version: str
     profile: str
-    openapi_url: str
+    openapi_url: str | None = None
 
 
 class HsdsTaxonomy(Record):

@@ -56,16 +56,21 @@ def _since(value: datetime | None) -> datetime | None:
     return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
-@router.get("/", summary="This API and its HSDS version", response_model=schemas.HsdsMeta)
+@router.get(
+    "/",
+    summary="This API and its HSDS version",
+    response_model=schemas.HsdsMeta,
+    response_model_exclude_none=True,
+)
 async def meta(request: Request) -> dict[str, str]:
-    """The HSDS version this API follows, its profile and where its OpenAPI document is.
+    """The HSDS version this API follows, its profile and where its OpenAPI document is
+    (when it is served).
 
     La version HSDS de cette API, son profil et l'adresse de son document OpenAPI."""
-    return {
-        "version": hsds.HSDS_VERSION,
-        "profile": PROFILE,
-        "openapi_url": str(request.url_for("openapi")),
-    }
+    answer = {"version": hsds.HSDS_VERSION, "profile": PROFILE}
+    if request.app.openapi_url:  # not served in production unless TTX_PUBLIC_DOCS says so
+        answer["openapi_url"] = str(request.url_for("openapi"))
+    return answer
 
 
 @router.get(

@@ -230,3 +230,16 @@ def test_writes_are_refused(hsds_client: TestClient) -> None:
     answer = hsds_client.post("/hsds/services", json={})
     assert answer.status_code == 405
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_the_meta_answer_without_a_public_document(db_url: str) -> None:
+    from app.main import create_app
+    from app.settings import Settings
+
+    settings = Settings(database_url=db_url, public_docs=False)
+    with TestClient(create_app(settings, embedded_dispatcher=False)) as client:
+        assert client.get("/openapi.json").status_code == 404
+        assert client.get("/hsds/").json() == {
+            "version": "3.0",
+            "profile": "https://docs.openreferral.org/en/3.0/",
+        }
