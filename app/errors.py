@@ -56,7 +56,10 @@ class AppError(Exception):
     def text(self, lang: Lang) -> str:
         if self.key is None:
             return self.literal or self.title_in(lang)
-        return gettext(self.key, lang, **self.params)
+        try:
+            return gettext(self.key, lang, **self.params)
+        except (KeyError, IndexError, ValueError):  # a value the text names was not given
+            return gettext(self.key, lang)
 
     def title_in(self, lang: Lang) -> str:
         return gettext(f"problems.title.{self.slug.replace('-', '_')}", lang)

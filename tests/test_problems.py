@@ -110,3 +110,8 @@ def test_refusals_before_any_route_are_french_too(client: TestClient) -> None:
     )
     assert big.status_code == 413 and big.json()["code"] == "body_too_large"
     assert big.json()["title"] == "Payload too large" and "bytes" in big.json()["detail"]
+
+
+def test_a_text_naming_a_value_not_given_still_renders() -> None:
+    error = NotFound("centre_not_found")  # the text names {centre_id}
+    assert error.to_problem()["detail"].startswith("Aucun centre")

@@ -65,7 +65,7 @@ def _parse_csv(text: str) -> list[Any]:
     try:
         return [_csv_record(row) for row in reader]
     except csv.Error as exc:
-        raise InvalidInput("import_csv_malformed", reason=str(exc)) from exc
+        raise InvalidInput("import_csv_malformed", row=reader.line_num, reason=str(exc)) from exc
 
 
 def _csv_record(row: dict[str | None, Any]) -> dict[str, Any]:
