@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
         handler=_migrate
     )
+    sub.add_parser(
+        "doctor", help="check the database and report stored data that cannot be delivered"
+    ).set_defaults(handler=_doctor)
 
     seed = sub.add_parser("seed-demo", help="load the demo directory")
     seed.add_argument("--if-empty", action="store_true", help="only when there is no centre yet")
@@ -86,7 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from app.db import get_engine
-    from app.dispatcher import run_worker
+    from app.dispatcher import DispatcherFault, run_worker
     from app.services.sweeper import Sweeper, install_hooks
 
     settings = get_settings()
@@ -94,18 +97,43 @@ def _worker(args: argparse.Namespace) -> int:
     sweeper = Sweeper(get_engine(), settings).start()
     try:
         run_worker(settings, engine=get_engine())
+    except DispatcherFault as exc:
+        # Its own fault, never a receiver's: exit non-zero for the supervisor to restart it.
+        print(f"error: the worker stopped: {exc}", file=sys.stderr)
+        return 1
     finally:
         sweeper.stop()
     return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
     from app.db import get_engine
+    from app.services.doctor import refused_inbox_urls
     from app.services.health import upgrade_to_head
 
     upgrade_to_head(get_engine())
     print("database at the latest migration")
+    with Session(get_engine()) as session:
+        findings = refused_inbox_urls(session, production=get_settings().env == "production")
+    for finding in findings:
+        print(f"warning: {finding.text}", file=sys.stderr)
+    if findings:
+        print(f"{len(findings)} inbox URL(s) need fixing: see `ttx doctor`", file=sys.stderr)
     return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from app.db import get_engine
+    from app.services.doctor import diagnose
+
+    findings = diagnose(get_engine(), get_settings())
+    for finding in findings:
+        print(f"{finding.level}: {finding.text}")
+    problems = sum(1 for f in findings if f.level == "problem")
+    print(f"{problems} problem(s), {len(findings) - problems} notice(s)")
+    return 1 if problems else 0
 
 
 def _seed_demo(args: argparse.Namespace) -> int:

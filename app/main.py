@@ -61,6 +61,8 @@ def create_app(
         gc.collect()
         gc.freeze()
         workers = _start_background(settings, engine) if run_dispatcher else []
+        if workers:
+            app.state.dispatcher = workers[0]
         try:
             yield
         finally:
@@ -79,6 +81,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.dispatcher = None  # the embedded dispatcher, once started (GET /readyz)
     app.state.session_gate = SessionGate(settings.db_sessions)
     app.state.directory = DirectoryIndex(engine, settings.directory_refresh_seconds)
     app.state.load = LoadTracker(engine)

@@ -10,7 +10,7 @@ import ssl
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -48,6 +48,8 @@ class Job:
     # What the business layer is told once the event is delivered (`on_delivered`).
     event_type: str = ""
     subject_id: uuid.UUID | None = None
+    # The job could not even be prepared (a bug, a corrupt row): its attempt is a crash.
+    crashed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,15 @@ class AttemptResult:
     status_code: int | None = None
     error: str | None = None
     response_excerpt: str | None = None
+    # The attempt ended in an error of the dispatcher's own, not the receiver's: counted
+    # towards parking the event (`store.PARK_AFTER`).
+    crashed: bool = False
+
+
+def crash_result(job: Job, started_at: datetime, exc: BaseException) -> AttemptResult:
+    """The failed attempt recorded when sending `job` raised something unexpected."""
+    error = _short(clean_text(f"internal error while sending: {type(exc).__name__}: {exc}"))
+    return AttemptResult(job, started_at, 0, "failure", error=error, crashed=True)
 
 
 Connection = httpx.AsyncBaseTransport | httpx.AsyncClient
@@ -131,8 +142,13 @@ class ConnectionPool:
 
 
 def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    """`scheme://host[:port]` of `url`, the unit of connection reuse and of fairness; a URL
+    that cannot be split is its own origin."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 async def attempt_delivery(
@@ -155,20 +171,28 @@ async def attempt_delivery(
         return AttemptResult(job, started_at, duration_ms, outcome, code, error, text)
 
     if job.refused:
-        return result("failure", error=f"refused: {job.refused}")
+        failed = result("failure", error=_short(clean_text(f"refused: {job.refused}")))
+        return replace(failed, crashed=job.crashed)
     try:
         # httpx's timeouts bound each phase; this bounds the whole exchange (slow-drip bodies).
         async with asyncio.timeout(timeout_seconds):
             status, excerpt = await _post(transport, job, timeout_seconds, resolver)
     except UnsafeAddress as exc:
-        return result("failure", error=_short(f"refused: {exc}"))
+        return result("failure", error=_short(clean_text(f"refused: {exc}")))
     except TimeoutError:
         return result("failure", error=f"timeout: no complete answer within {timeout_seconds:g} s")
     except httpx.TimeoutException as exc:
         return result("failure", error=f"timeout: {type(exc).__name__}")
-    except httpx.HTTPError as exc:
-        return result("failure", error=_short(f"{type(exc).__name__}: {exc}"))
-    return result(_classify(status), status, _status_error(status), excerpt)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        return result("failure", error=_short(clean_text(f"refused by the HTTP client: {exc}")))
+    except (httpx.HTTPError, OSError) as exc:
+        return result("failure", error=_short(clean_text(f"{type(exc).__name__}: {exc}")))
+    except Exception as exc:  # a bug of ours, or of a library: this event only, not the loop
+        log.exception("delivery of %s raised", job.webhook_id)
+        return replace(
+            crash_result(job, started_at, exc), duration_ms=result("failure").duration_ms
+        )
+    return result(_classify(status), status, _status_error(status), clean_text(excerpt))
 
 
 async def _post(
@@ -235,5 +259,17 @@ def _status_error(status: int) -> str | None:
     return f"HTTP {status}"
 
 
-def _short(text: str, limit: int = 480) -> str:
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+_CONTROL[127] = None
+
+
+def clean_text(text: str | None) -> str | None:
+    """`text` without NUL and other control characters (kept: tab and line breaks), which a
+    receiver may send and PostgreSQL refuses in a text column."""
+    return None if text is None else text.translate(_CONTROL)
+
+
+def _short(text: str | None, limit: int = 480) -> str | None:
+    if text is None:
+        return None
     return text if len(text) <= limit else text[: limit - 1] + "…"

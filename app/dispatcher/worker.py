@@ -14,7 +14,7 @@ from typing import Protocol
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from app.db import utcnow
 from app.dispatcher import recording, store
@@ -23,6 +23,7 @@ from app.dispatcher.delivery import (
     ConnectionPool,
     Job,
     attempt_delivery,
+    crash_result,
     make_transport,
     origin_of,
 )
@@ -32,6 +33,23 @@ from app.settings import Settings
 log = logging.getLogger(__name__)
 MAX_DB_BACKOFF = 5.0
 BATCH_WINDOW = 0.05
+# How often a worker looks for events that kept crashing their workers (`store.park_crashed`).
+PARK_EVERY = 10.0
+# Unexpected errors of the loop itself in a row before the worker gives up (its own fault:
+# `ttx worker` then exits non-zero for its supervisor to restart it).
+MAX_LOOP_ERRORS = 20
+
+
+class DispatcherFault(RuntimeError):
+    """The dispatcher's own loop keeps failing: not any receiver's doing."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A database error that waiting fixes (server gone, connection lost, SQLite busy), as
+    opposed to one that the same statement would raise again (a row it cannot store)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 class StopSignal(Protocol):
@@ -65,6 +83,7 @@ class Dispatcher:
         seal_key: str | None = None,
         worker_id: str | None = None,
         rng: random.Random | None = None,
+        park_after: int = store.PARK_AFTER,
     ) -> None:
         self.engine = engine
         self.timeout = timeout_seconds
@@ -80,6 +99,7 @@ class Dispatcher:
         self.seal_key = seal_key
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.rng = rng
+        self.park_after = park_after
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine, **options: object) -> Dispatcher:
@@ -102,6 +122,7 @@ class Dispatcher:
         asyncio.run(self.serve(stop))
 
     async def _once(self, limit: int) -> int:
+        await asyncio.to_thread(self._park)
         jobs = await asyncio.to_thread(self._claim, limit)
         if not jobs:
             return 0
@@ -131,11 +152,20 @@ class Dispatcher:
         )
 
     async def _attempt(self, clients: ConnectionPool, job: Job) -> AttemptResult:
+        """One attempt; whatever it raises becomes a failed attempt of this event only."""
+        started_at = self.now()
+        try:
+            return await self._send(clients, job)
+        except Exception as exc:
+            log.exception("attempt on %s raised", job.webhook_id)
+            return crash_result(job, started_at, exc)
+
+    async def _send(self, clients: ConnectionPool, job: Job) -> AttemptResult:
         origin = origin_of(job.url)
         transport, replaced = clients.acquire(origin)
-        if replaced is not None and replaced is not transport:
-            await replaced.aclose()
         try:
+            if replaced is not None and replaced is not transport:
+                await replaced.aclose()
             return await attempt_delivery(
                 transport, job, timeout_seconds=self.timeout, now=self.now, resolver=self.resolver
             )
@@ -151,7 +181,11 @@ class Dispatcher:
             lease=self.lease,
             production=self.production,
             seal_key=self.seal_key,
+            park_after=self.park_after,
         )
+
+    def _park(self) -> int:
+        return store.park_crashed(self.engine, now=self.now(), park_after=self.park_after)
 
     def _record(self, results: list[AttemptResult]) -> int:
         return recording.record(
@@ -161,7 +195,23 @@ class Dispatcher:
             now=self.now(),
             scale=self.scale,
             rng=self.rng,
+            park_after=self.park_after,
         )
+
+    def _record_apart(self, results: list[AttemptResult]) -> list[AttemptResult]:
+        """Record each result on its own after a batch could not be; an event whose result
+        still cannot be stored is parked. Returns those left for a database outage."""
+        left = []
+        for res in results:
+            try:
+                self._record([res])
+            except Exception as exc:
+                if is_outage(exc):
+                    left.append(res)
+                    continue
+                log.exception("attempt on %s cannot be recorded; parking it", res.job.webhook_id)
+                recording.park(self.engine, res, worker=self.worker_id, reason=exc)
+        return left
 
     def _release(self, jobs: list[Job]) -> None:
         store.release(self.engine, [j.event_id for j in jobs], worker=self.worker_id)
@@ -181,17 +231,41 @@ class Loop:
         self.next_claim = 0.0
         self.first_finished_at = 0.0
         self.db_backoff = 0.0
+        self.next_park = 0.0
         self.chunk = max(1, dispatcher.concurrency // 2)
 
     async def run(self, clients: ConnectionPool, stop: StopSignal) -> None:
         clock = asyncio.get_running_loop().time
+        errors = 0
         while not stop.is_set():
-            if self._should_claim(clock()):
-                await self._claim(clients, clock())
-            await self._wait(clock())
-            if self._should_flush(clock()):
-                await self._flush()
+            try:
+                await self._step(clients, clock)
+                errors = 0
+            except Exception as exc:
+                # Never one event's doing (attempts and recording are contained): ours.
+                errors += 1
+                log.exception("dispatcher loop error %d in a row", errors)
+                if errors >= MAX_LOOP_ERRORS:
+                    await self._drain()
+                    raise DispatcherFault(f"the delivery loop failed {errors} times") from exc
+                await asyncio.sleep(min(MAX_DB_BACKOFF, 0.1 * errors))
         await self._drain()
+
+    async def _step(self, clients: ConnectionPool, clock: Callable[[], float]) -> None:
+        if clock() >= self.next_park:
+            self.next_park = clock() + PARK_EVERY
+            await self._park()
+        if self._should_claim(clock()):
+            await self._claim(clients, clock())
+        await self._wait(clock())
+        if self._should_flush(clock()):
+            await self._flush()
+
+    async def _park(self) -> None:
+        try:
+            await asyncio.to_thread(self.d._park)
+        except SQLAlchemyError as exc:
+            log.warning("could not look for crashing events: %s", exc)
 
     def _has_room(self) -> bool:
         # Claim in chunks, not one row per finished attempt: each claim is a transaction.
@@ -252,14 +326,29 @@ class Loop:
         if done and not self.finished:
             self.first_finished_at = asyncio.get_running_loop().time()
         for task in done:
-            del self.inflight[task]
-            self.finished.append(task.result())
+            self.finished.append(self._collect(task))
+
+    def _collect(self, task: asyncio.Task[AttemptResult]) -> AttemptResult:
+        job = self.inflight.pop(task)
+        if task.cancelled():
+            return crash_result(job, self.d.now(), asyncio.CancelledError())
+        exc = task.exception()
+        return crash_result(job, self.d.now(), exc) if exc is not None else task.result()
 
     async def _flush(self) -> bool:
         batch, self.finished = self.finished, []
         try:
             await asyncio.to_thread(self.d._record, batch)
-        except SQLAlchemyError as exc:
+        except Exception as exc:
+            if not is_outage(exc):
+                # Something in this batch cannot be stored (a bug, a value the database
+                # refuses): the others are recorded one by one, the culprit is parked.
+                log.warning("recording a batch of %d failed (%s); one by one", len(batch), exc)
+                left = await asyncio.to_thread(self.d._record_apart, batch)
+                if not left:
+                    self.db_backoff = 0.0
+                    return True
+                batch, exc = left, exc
             # Keep the results: they are recorded once the database is back (or the lease runs
             # out and the events are sent again, which at-least-once delivery allows).
             self.finished = batch + self.finished
@@ -276,12 +365,11 @@ class Loop:
 
     async def _drain(self) -> None:
         for task in self.done:  # finished before the stop: collected as usual
-            del self.inflight[task]
-            self.finished.append(task.result())
+            self.finished.append(self._collect(task))
         self.done = []
         if self.inflight:
             done, late = await asyncio.wait(self.inflight, timeout=self.d.grace)
-            self.finished.extend(t.result() for t in done)
+            self.finished.extend(self._collect(t) for t in done)
             unfinished = [self.inflight[t] for t in late]
             for task in late:
                 task.cancel()

@@ -15,7 +15,7 @@ from app.schemas.common import (
     SpecialtyCodes,
     Strict,
 )
-from app.schemas.directory import Email, Phone
+from app.schemas.directory import Email, InboxIn, Phone
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f<>]+$")]
 FreeText = Annotated[str, StringConstraints(max_length=2000)]
@@ -205,5 +205,9 @@ class DeclineIn(Strict):
 
 
 class IntakeUpdate(Strict):
+    """What a centre changes itself: intake, capacity, and its webhook endpoint (`inbox`;
+    `null` removes it, and the centre reads its referrals through the inbox API)."""
+
     intake_status: Literal["open", "paused"] | None = None
     weekly_capacity: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    inbox: InboxIn | None = None
