@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -112,7 +113,7 @@ def test_doctor_and_migrate_report_urls_that_would_now_be_refused(settings: Sett
     assert migrate.returncode == 0, migrate.stderr
     assert "test-centre-1" in migrate.stderr and "ttx doctor" in migrate.stderr
     # In production, plain http on loopback is refused too: doctor says so.
-    production = env | {"TTX_ENV": "production", "TTX_SECRET_KEY": "k" * 40}
+    production = env | {"TTX_ENV": "production", "TTX_SECRET_KEY": secrets.token_urlsafe(32)}
     with app.state.engine.begin() as conn:
         conn.execute(update(table).values(url="http://127.0.0.1:8765/inbox"))
     assert _ttx("doctor", env=env).returncode == 0
