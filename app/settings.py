@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     acceptance_delay_hours: float = Field(default=48.0, gt=0)
     max_referrals_per_consultation: int = Field(default=3, ge=1, le=10)
+    # Attempts in flight per receiver origin (scheme, host, port) in each dispatcher, and per
+    # endpoint: a small inbox server (listen backlog 5) gets its requests promptly, and one
+    # slow or dead receiver only ever holds its own slots.
+    delivery_per_origin: int = Field(default=4, ge=1, le=64)
+    delivery_per_endpoint: int | None = Field(default=None, ge=1, le=64)
     retention_days: int = Field(default=365, ge=1)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     redis_url: str | None = None

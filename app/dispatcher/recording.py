@@ -195,6 +195,9 @@ def _apply(
         return state
     state.last_error = (res.error or "failed")[:ERROR_CHARS]
     delay = retry_delay(state.attempts, scale=scale, rng=rng)
+    if delay is not None and res.retry_after is not None:
+        # The receiver said when to come back (429/503 `Retry-After`, bounded): not earlier.
+        delay = max(delay, res.retry_after * scale)
     if res.crashed and state.crashes >= park_after:
         state.status = "failed"
         state.last_error = f"parked after {state.crashes} crashes: {state.last_error}"[:ERROR_CHARS]

@@ -33,12 +33,14 @@ def claim(
     production: bool,
     seal_key: str | None = None,
     park_after: int = PARK_AFTER,
+    skip_endpoints: Sequence[uuid.UUID] = (),
 ) -> list[Job]:
     """Take up to `limit` due events whose endpoint is enabled, leasing them to `worker`.
 
     Each claim counts as a crash until its attempt is recorded (`crashes`), so an event whose
     sending kills its worker is not claimed again once it has done so `park_after` times in a
-    row (`park_crashed` then fails it, for staff to see).
+    row (`park_crashed` then fails it, for staff to see). `skip_endpoints` are left out: the
+    worker has all their slots taken (`fairness.Slots`), so their events stay unclaimed.
 
     On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`, so concurrent workers never
     claim the same row; the lease (`locked_until`) lets another worker take the row over if
@@ -57,6 +59,8 @@ def claim(
         .order_by(col(OutboxEvent.next_attempt_at))
         .limit(limit)
     )
+    if skip_endpoints:
+        due = due.where(col(InboxEndpoint.id).not_in(list(skip_endpoints)))
     if engine.dialect.name == "postgresql":
         due = due.with_for_update(of=OutboxEvent, skip_locked=True)
     stmt = (

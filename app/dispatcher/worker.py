@@ -8,18 +8,17 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from app.db import utcnow
 from app.dispatcher import recording, store
 from app.dispatcher.delivery import (
     AttemptResult,
+    Connection,
     ConnectionPool,
     Job,
     attempt_delivery,
@@ -27,35 +26,12 @@ from app.dispatcher.delivery import (
     make_transport,
     origin_of,
 )
+from app.dispatcher.loop import DispatcherFault, Loop, StopSignal, is_outage
+from app.dispatcher.outcomes import STALE_CONNECTION_KINDS
 from app.dispatcher.urls import Resolver
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
-MAX_DB_BACKOFF = 5.0
-BATCH_WINDOW = 0.05
-# How often a worker looks for events that kept crashing their workers (`store.park_crashed`).
-PARK_EVERY = 10.0
-# Unexpected errors of the loop itself in a row before the worker gives up (its own fault:
-# `ttx worker` then exits non-zero for its supervisor to restart it).
-MAX_LOOP_ERRORS = 20
-
-
-class DispatcherFault(RuntimeError):
-    """The dispatcher's own loop keeps failing: not any receiver's doing."""
-
-
-def is_outage(exc: BaseException) -> bool:
-    """A database error that waiting fixes (server gone, connection lost, SQLite busy), as
-    opposed to one that the same statement would raise again (a row it cannot store)."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, OperationalError | InterfaceError)
-
-
-class StopSignal(Protocol):
-    """`threading.Event` and `asyncio.Event` both fit."""
-
-    def is_set(self) -> bool: ...
 
 
 class Dispatcher:
@@ -84,6 +60,8 @@ class Dispatcher:
         worker_id: str | None = None,
         rng: random.Random | None = None,
         park_after: int = store.PARK_AFTER,
+        per_origin: int = 4,
+        per_endpoint: int | None = None,
     ) -> None:
         self.engine = engine
         self.timeout = timeout_seconds
@@ -100,6 +78,8 @@ class Dispatcher:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.rng = rng
         self.park_after = park_after
+        self.per_origin = per_origin
+        self.per_endpoint = per_endpoint
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine, **options: object) -> Dispatcher:
@@ -109,11 +89,14 @@ class Dispatcher:
             timeout_seconds=settings.webhook_timeout_seconds,
             production=settings.env == "production",
             seal_key=settings.secret_key,
+            per_origin=settings.delivery_per_origin,
+            per_endpoint=settings.delivery_per_endpoint,
             **options,  # type: ignore[arg-type]
         )
 
     def run_once(self, limit: int | None = None) -> int:
-        """Claim one batch of due events, deliver it, record it; return the attempts made."""
+        """Claim one batch of due events, deliver it, record it; return the attempts made.
+        (Tests and tools: no per-origin cap here; `serve` is what workers run.)"""
         return asyncio.run(self._once(limit or self.concurrency))
 
     def run_forever(self, stop: StopSignal) -> None:
@@ -162,19 +145,29 @@ class Dispatcher:
 
     async def _send(self, clients: ConnectionPool, job: Job) -> AttemptResult:
         origin = origin_of(job.url)
-        transport, replaced = clients.acquire(origin)
+        transport, replaced, reused = clients.acquire(origin)
         try:
             if replaced is not None and replaced is not transport:
                 await replaced.aclose()
-            return await attempt_delivery(
-                transport, job, timeout_seconds=self.timeout, now=self.now, resolver=self.resolver
-            )
+            result = await self._post(transport, job)
+            if reused and result.kind in STALE_CONNECTION_KINDS:
+                # The receiver dropped an idle keep-alive connection as the request went out:
+                # once, at once, on a fresh connection, before it counts as a failure.
+                transport = await clients.renew(transport)
+                result = await self._post(transport, job)
+            return result
         finally:
             clients.release(origin, transport)
 
-    def _claim(self, limit: int) -> list[Job]:
+    async def _post(self, transport: Connection, job: Job) -> AttemptResult:
+        return await attempt_delivery(
+            transport, job, timeout_seconds=self.timeout, now=self.now, resolver=self.resolver
+        )
+
+    def _claim(self, limit: int, skip: Sequence[uuid.UUID] = ()) -> list[Job]:
         return store.claim(
             self.engine,
+            skip_endpoints=skip,
             worker=self.worker_id,
             limit=limit,
             now=self.now(),
@@ -214,176 +207,8 @@ class Dispatcher:
         return left
 
     def _release(self, jobs: list[Job]) -> None:
-        store.release(self.engine, [j.event_id for j in jobs], worker=self.worker_id)
+        if jobs:
+            store.release(self.engine, [j.event_id for j in jobs], worker=self.worker_id)
 
 
-class Loop:
-    """One `serve` run: keeps up to `concurrency` attempts in flight, claims more as slots free
-    up, and records finished attempts in batches, so a slow receiver never holds back the
-    others. Database outages are waited out with a growing pause."""
-
-    def __init__(self, dispatcher: Dispatcher) -> None:
-        self.d = dispatcher
-        self.inflight: dict[asyncio.Task[AttemptResult], Job] = {}
-        self.done: list[asyncio.Task[AttemptResult]] = []  # finished, not yet collected
-        self.woken = asyncio.Event()
-        self.finished: list[AttemptResult] = []
-        self.next_claim = 0.0
-        self.first_finished_at = 0.0
-        self.db_backoff = 0.0
-        self.next_park = 0.0
-        self.chunk = max(1, dispatcher.concurrency // 2)
-
-    async def run(self, clients: ConnectionPool, stop: StopSignal) -> None:
-        clock = asyncio.get_running_loop().time
-        errors = 0
-        while not stop.is_set():
-            try:
-                await self._step(clients, clock)
-                errors = 0
-            except Exception as exc:
-                # Never one event's doing (attempts and recording are contained): ours.
-                errors += 1
-                log.exception("dispatcher loop error %d in a row", errors)
-                if errors >= MAX_LOOP_ERRORS:
-                    await self._drain()
-                    raise DispatcherFault(f"the delivery loop failed {errors} times") from exc
-                await asyncio.sleep(min(MAX_DB_BACKOFF, 0.1 * errors))
-        await self._drain()
-
-    async def _step(self, clients: ConnectionPool, clock: Callable[[], float]) -> None:
-        if clock() >= self.next_park:
-            self.next_park = clock() + PARK_EVERY
-            await self._park()
-        if self._should_claim(clock()):
-            await self._claim(clients, clock())
-        await self._wait(clock())
-        if self._should_flush(clock()):
-            await self._flush()
-
-    async def _park(self) -> None:
-        try:
-            await asyncio.to_thread(self.d._park)
-        except SQLAlchemyError as exc:
-            log.warning("could not look for crashing events: %s", exc)
-
-    def _has_room(self) -> bool:
-        # Claim in chunks, not one row per finished attempt: each claim is a transaction.
-        free = self.d.concurrency - len(self.inflight)
-        return free > 0 and (free >= self.chunk or not self.inflight)
-
-    def _should_flush(self, now: float) -> bool:
-        # Record in batches too, but never keep a result waiting more than BATCH_WINDOW.
-        if not self.finished:
-            return False
-        full = len(self.finished) >= self.chunk or not self.inflight
-        return full or now - self.first_finished_at >= BATCH_WINDOW
-
-    def _should_claim(self, now: float) -> bool:
-        return self._has_room() and now >= self.next_claim
-
-    async def _claim(self, clients: ConnectionPool, now: float) -> None:
-        free = self.d.concurrency - len(self.inflight)
-        try:
-            jobs = await asyncio.to_thread(self.d._claim, free)
-        except SQLAlchemyError as exc:
-            self._db_failed("claim", exc, now)
-            return
-        self.db_backoff = 0.0
-        if len(jobs) < free:
-            # The queue is drained: look again after the poll interval, not at every completion.
-            self.next_claim = now + self.d.poll_interval
-        for job in jobs:
-            task = asyncio.create_task(self.d._attempt(clients, job))
-            task.add_done_callback(self._on_done)
-            self.inflight[task] = job
-
-    def _on_done(self, task: asyncio.Task[AttemptResult]) -> None:
-        # A callback per task rather than asyncio.wait over all in flight at every wake-up,
-        # which costs a callback added and removed on each of them (concurrency × wake-ups).
-        if task in self.inflight:
-            self.done.append(task)
-            self.woken.set()
-
-    async def _wait(self, now: float) -> None:
-        timeout = self.d.poll_interval
-        if self._has_room():
-            timeout = min(timeout, self.next_claim - now)
-        if self.finished:
-            timeout = min(timeout, self.first_finished_at + BATCH_WINDOW - now)
-        timeout = max(0.001, timeout)
-        if not self.inflight:
-            await asyncio.sleep(min(timeout, 0.05))
-            return
-        if not self.done:
-            try:
-                async with asyncio.timeout(timeout):
-                    await self.woken.wait()
-            except TimeoutError:
-                pass
-        self.woken.clear()
-        done, self.done = self.done, []
-        if done and not self.finished:
-            self.first_finished_at = asyncio.get_running_loop().time()
-        for task in done:
-            self.finished.append(self._collect(task))
-
-    def _collect(self, task: asyncio.Task[AttemptResult]) -> AttemptResult:
-        job = self.inflight.pop(task)
-        if task.cancelled():
-            return crash_result(job, self.d.now(), asyncio.CancelledError())
-        exc = task.exception()
-        return crash_result(job, self.d.now(), exc) if exc is not None else task.result()
-
-    async def _flush(self) -> bool:
-        batch, self.finished = self.finished, []
-        try:
-            await asyncio.to_thread(self.d._record, batch)
-        except Exception as exc:
-            if not is_outage(exc):
-                # Something in this batch cannot be stored (a bug, a value the database
-                # refuses): the others are recorded one by one, the culprit is parked.
-                log.warning("recording a batch of %d failed (%s); one by one", len(batch), exc)
-                left = await asyncio.to_thread(self.d._record_apart, batch)
-                if not left:
-                    self.db_backoff = 0.0
-                    return True
-                batch, exc = left, exc
-            # Keep the results: they are recorded once the database is back (or the lease runs
-            # out and the events are sent again, which at-least-once delivery allows).
-            self.finished = batch + self.finished
-            self._db_failed("record", exc, asyncio.get_running_loop().time())
-            await asyncio.sleep(self.db_backoff)
-            return False
-        self.db_backoff = 0.0
-        return True
-
-    def _db_failed(self, what: str, exc: Exception, now: float) -> None:
-        self.db_backoff = min(MAX_DB_BACKOFF, max(0.2, self.db_backoff * 2))
-        self.next_claim = now + self.db_backoff
-        log.warning("dispatcher %s failed, retrying in %.1f s: %s", what, self.db_backoff, exc)
-
-    async def _drain(self) -> None:
-        for task in self.done:  # finished before the stop: collected as usual
-            self.finished.append(self._collect(task))
-        self.done = []
-        if self.inflight:
-            done, late = await asyncio.wait(self.inflight, timeout=self.d.grace)
-            self.finished.extend(self._collect(t) for t in done)
-            unfinished = [self.inflight[t] for t in late]
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
-            self.inflight.clear()
-            await self._give_back(unfinished)
-        for _ in range(3):
-            if not self.finished or await self._flush():
-                break
-
-    async def _give_back(self, jobs: list[Job]) -> None:
-        try:
-            await asyncio.to_thread(self.d._release, jobs)
-        except SQLAlchemyError as exc:
-            log.warning(
-                "could not release %d leases; they expire by themselves: %s", len(jobs), exc
-            )
+__all__ = ["Dispatcher", "DispatcherFault", "StopSignal"]

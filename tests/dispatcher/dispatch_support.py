@@ -326,10 +326,12 @@ def _answer(conn: socket.socket, reply: Callable[[socket.socket], None]) -> None
     with suppress(OSError):
         conn.settimeout(5)
         reply(conn)
+        conn.close()
 
 
 def black_hole(conn: socket.socket) -> None:
     """Accept, read, never answer (until the test ends)."""
+    conn.settimeout(None)
     with suppress(OSError):
         while conn.recv(65536):
             pass
