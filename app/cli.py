@@ -87,21 +87,36 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.ops import logs
     from app.server import uvicorn_options
 
+    settings = get_settings()
+    logs.configure(settings.logs_as, settings.log_level)
     app = create_app(embedded_dispatcher=False if args.no_dispatcher else None)
-    uvicorn.run(
-        app, host=args.host, port=args.port, log_level="info", **uvicorn_options(get_settings())
-    )
+    # Our own access line (app.ops.middleware: route template, request id, no query string)
+    # replaces uvicorn's; its other messages go through the same handler as ours.
+    options = uvicorn_options(settings) | {"log_config": None, "access_log": False}
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **options)
     return 0
 
 
 def _worker(args: argparse.Namespace) -> int:
     from app.db import get_engine
     from app.dispatcher import DispatcherFault, run_worker
+    from app.ops import logs
     from app.services.sweeper import Sweeper, install_hooks
 
     settings = get_settings()
+    logs.configure(settings.logs_as, settings.log_level)
+    if settings.worker_metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from app.dispatcher.metrics import REGISTRY
+
+        # Its own attempts and slots; the backlog is read by the API's /metrics.
+        start_http_server(
+            settings.worker_metrics_port, addr=settings.worker_metrics_host, registry=REGISTRY
+        )
     install_hooks()
     sweeper = Sweeper(get_engine(), settings).start()
     try:

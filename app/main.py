@@ -16,12 +16,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import __version__, problems, web
 from app.db import make_engine
 from app.deps import SessionGate
+from app.dispatcher import metrics as dispatch_metrics
 from app.dispatcher import start_embedded
 from app.geo import get_resolver
 from app.middleware import RequestGuard
+from app.ops.metrics import HttpMetrics, backlog_registry
+from app.ops.middleware import RequestContext
 from app.problems import PROBLEM_SCHEMA
 from app.ratelimit import RateLimiter
-from app.routers import admin, directory, geo, health, inbox, intake, privacy, staff
+from app.routers import admin, directory, geo, health, inbox, intake, metrics, privacy, staff
 from app.security import CORSPolicy, cors_origins, default_headers
 from app.services.directory_index import DirectoryIndex
 from app.services.matching import LoadTracker
@@ -99,9 +102,15 @@ def create_app(
     )
     if cors_origins(settings):
         app.add_middleware(CORSPolicy, settings=settings)
+    http_metrics = HttpMetrics()
+    app.state.metric_registries = [http_metrics.registry, backlog_registry(engine)]
+    if run_dispatcher:
+        app.state.metric_registries.append(dispatch_metrics.REGISTRY)
+    # Outermost: the request id is set before anything logs, and the timing covers it all.
+    app.add_middleware(RequestContext, metrics=http_metrics)
     # The router tries each included router in turn: the busiest routes (matching, intake)
     # come first so their requests skip matching the others' paths. No two routers share a path.
-    for module in (intake, health, directory, geo, inbox, admin, staff, privacy):
+    for module in (intake, health, directory, geo, inbox, admin, staff, privacy, metrics):
         app.include_router(module.router)
     web.install(app)  # the public site (after the API routes and the problem handlers)
     return app

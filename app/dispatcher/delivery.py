@@ -57,6 +57,8 @@ class Job:
     subject_id: uuid.UUID | None = None
     # The job could not even be prepared (a bug, a corrupt row): its attempt is a crash.
     crashed: bool = False
+    # The request that enqueued the event, sent as `X-Request-ID`.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +222,8 @@ async def _post(
 ) -> tuple[int, str | None, str | None]:
     headers = signed_headers(job.secret, job.webhook_id, job.body)
     headers.update(_COMMON_HEADERS)
+    if job.request_id:
+        headers["x-request-id"] = job.request_id
     url = job.url
     # httpx's timeouts, phase by phase, as a client would pass them to its transport.
     extensions: dict[str, object] = {

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
+from app.dispatcher import metrics
 from app.dispatcher.delivery import AttemptResult, ConnectionPool, Job, crash_result
 from app.dispatcher.fairness import Slots
 
@@ -82,6 +83,7 @@ class Loop:
             except Exception as exc:
                 # Never one event's doing (attempts and recording are contained): ours.
                 errors += 1
+                metrics.LOOP_ERRORS.inc()
                 log.exception("dispatcher loop error %d in a row", errors)
                 if errors >= MAX_LOOP_ERRORS:
                     await self._drain()
@@ -101,7 +103,7 @@ class Loop:
 
     async def _park(self) -> None:
         try:
-            await asyncio.to_thread(self.d._park)
+            metrics.PARKED.inc(await asyncio.to_thread(self.d._park))
         except SQLAlchemyError as exc:
             log.warning("could not look for crashing events: %s", exc)
 
@@ -189,6 +191,7 @@ class Loop:
             self.first_finished_at = asyncio.get_running_loop().time()
         self.finished.extend(done)
         self.released.extend(self.slots.overdue(asyncio.get_running_loop().time()))
+        metrics.set_in_flight(self.slots.in_flight(), self.slots.waiting_count)
         if self.released:
             jobs, self.released = self.released, []
             await self._give_back(jobs)
@@ -202,6 +205,7 @@ class Loop:
         else:
             result = task.result()
         now = asyncio.get_running_loop().time()
+        metrics.observe_attempt(result.kind, result.duration_ms / 1000)
         if result.retry_after is not None and result.kind == "throttled":
             self.released.extend(self.slots.pause(job, now + result.retry_after * self.d.scale))
         for waiting in self.slots.finished(job, now, result.duration_ms / 1000):

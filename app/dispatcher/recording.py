@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.db import insert_rows
+from app.dispatcher import metrics
 from app.dispatcher.delivery import AttemptResult, Job
 from app.dispatcher.outbox import Delivered, run_delivered_hooks
 from app.dispatcher.schedule import retry_delay
@@ -111,6 +112,8 @@ def park(engine: Engine, res: AttemptResult, *, worker: str, reason: BaseExcepti
             )  # fmt: skip
     except Exception:
         log.exception("could not park %s", res.job.webhook_id)
+        return
+    metrics.PARKED.inc()
 
 
 def _delivered(job: Job) -> Delivered:
@@ -199,6 +202,7 @@ def _apply(
         # The receiver said when to come back (429/503 `Retry-After`, bounded): not earlier.
         delay = max(delay, res.retry_after * scale)
     if res.crashed and state.crashes >= park_after:
+        metrics.PARKED.inc()
         state.status = "failed"
         state.last_error = f"parked after {state.crashes} crashes: {state.last_error}"[:ERROR_CHARS]
     elif delay is None:

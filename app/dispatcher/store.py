@@ -75,6 +75,7 @@ def claim(
             col(OutboxEvent.payload),
             col(OutboxEvent.event_type),
             col(OutboxEvent.subject_id),
+            col(OutboxEvent.request_id),
         )
     )
     with engine.begin() as conn:
@@ -138,6 +139,7 @@ def _make_job(
         pin=production,
         event_type=row.event_type,
         subject_id=row.subject_id,
+        request_id=row.request_id,
     )
 
 

@@ -29,6 +29,7 @@ from app.dispatcher.delivery import (
 from app.dispatcher.loop import DispatcherFault, Loop, StopSignal, is_outage
 from app.dispatcher.outcomes import STALE_CONNECTION_KINDS
 from app.dispatcher.urls import Resolver
+from app.ops.logs import REQUEST_ID
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -136,12 +137,19 @@ class Dispatcher:
 
     async def _attempt(self, clients: ConnectionPool, job: Job) -> AttemptResult:
         """One attempt; whatever it raises becomes a failed attempt of this event only."""
+        REQUEST_ID.set(job.request_id)  # this task's own context: its log lines carry it
         started_at = self.now()
         try:
-            return await self._send(clients, job)
+            result = await self._send(clients, job)
         except Exception as exc:
             log.exception("attempt on %s raised", job.webhook_id)
             return crash_result(job, started_at, exc)
+        if result.outcome != "success":
+            log.info(
+                "delivery attempt %d of %s: %s", job.attempt, job.webhook_id, result.error,
+                extra={"webhook_id": job.webhook_id, "outcome": result.kind},
+            )  # fmt: skip
+        return result
 
     async def _send(self, clients: ConnectionPool, job: Job) -> AttemptResult:
         origin = origin_of(job.url)

@@ -1,5 +1,6 @@
 """Count the consecutive claims of each outbox event that ended in a crash, so that an event
-that keeps crashing its workers is parked instead of being claimed forever.
+that keeps crashing its workers is parked instead of being claimed forever; and keep the id
+of the request that enqueued it, sent with the webhook (X-Request-ID).
 
 Revision ID: 20261203_1300
 Revises: 0005
@@ -22,8 +23,10 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("crashes", sa.Integer(), nullable=False, server_default="0")
         )
+        batch.add_column(sa.Column("request_id", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox_event") as batch:
+        batch.drop_column("request_id")
         batch.drop_column("crashes")
