@@ -27,6 +27,7 @@ class RequestContext:
             return
         given = next((v for k, v in scope["headers"] if k == _HEADER), None)
         request_id = accept_request_id(given.decode("latin-1") if given else None)
+        id_bytes = request_id.encode()
         token = REQUEST_ID.set(request_id)
         status = 500
         started = time.perf_counter()
@@ -35,9 +36,7 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", []) if k != _HEADER]
-                headers.append((_HEADER, request_id.encode()))
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", ()), (_HEADER, id_bytes)]
             await send(message)
 
         try:
