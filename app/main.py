@@ -24,7 +24,18 @@ from app.ops.metrics import HttpMetrics, backlog_registry
 from app.ops.middleware import RequestContext
 from app.problems import PROBLEM_SCHEMA
 from app.ratelimit import RateLimiter
-from app.routers import admin, directory, geo, health, inbox, intake, metrics, privacy, staff
+from app.routers import (
+    admin,
+    directory,
+    geo,
+    health,
+    hsds,
+    inbox,
+    intake,
+    metrics,
+    privacy,
+    staff,
+)
 from app.security import CORSPolicy, cors_origins, default_headers
 from app.services.directory_index import DirectoryIndex
 from app.services.matching import LoadTracker
@@ -110,7 +121,7 @@ def create_app(
     app.add_middleware(RequestContext, metrics=http_metrics)
     # The router tries each included router in turn: the busiest routes (matching, intake)
     # come first so their requests skip matching the others' paths. No two routers share a path.
-    for module in (intake, health, directory, geo, inbox, admin, staff, privacy, metrics):
+    for module in (intake, health, directory, geo, inbox, admin, staff, privacy, hsds, metrics):
         app.include_router(module.router)
     web.install(app)  # the public site (after the API routes and the problem handlers)
     return app
