@@ -21,7 +21,7 @@ from app.geo import get_resolver
 from app.middleware import RequestGuard
 from app.problems import PROBLEM_SCHEMA
 from app.ratelimit import RateLimiter
-from app.routers import admin, directory, geo, health, inbox, intake, privacy, staff
+from app.routers import admin, directory, geo, health, inbox, intake, privacy, reports, staff
 from app.services.directory_index import DirectoryIndex
 from app.services.matching import LoadTracker
 from app.services.sweeper import Sweeper, install_hooks
@@ -91,7 +91,7 @@ def create_app(
     )
     # The router tries each included router in turn: the busiest routes (matching, intake)
     # come first so their requests skip matching the others' paths. No two routers share a path.
-    for module in (intake, health, directory, geo, inbox, admin, staff, privacy):
+    for module in (intake, health, directory, geo, inbox, admin, staff, privacy, reports):
         app.include_router(module.router)
     return app
 

@@ -22,6 +22,7 @@ from app.models.intake import (
     ReferralEvent,
 )
 from app.models.outbox import DeliveryAttempt, OutboxEvent
+from app.models.reports import ReportAnswerTime, ReportDay, ReportRollup
 
 __all__ = [
     "AuditEntry",
@@ -42,5 +43,8 @@ __all__ = [
     "Location",
     "OutboxEvent",
     "Region",
+    "ReportAnswerTime",
+    "ReportDay",
+    "ReportRollup",
     "Specialty",
 ]

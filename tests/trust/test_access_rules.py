@@ -54,6 +54,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/v1/admin/deliveries/{event_id}/replay"): ADMIN,
     ("POST", "/v1/admin/privacy/export"): ADMIN,
     ("POST", "/v1/admin/privacy/erase"): ADMIN,
+    ("GET", "/v1/admin/reports/referrals"): ADMIN,
+    ("GET", "/v1/stats"): PUBLIC,
 }
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
