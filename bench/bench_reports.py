@@ -94,8 +94,9 @@ def measure_all(url: str, written: dict[str, int]) -> dict[str, Any]:
     query = {"from": period.first.isoformat(), "to": period.last.isoformat()}
     with TestClient(app) as client:
         calls = {
-            f"admin report by={by}": _get(client, "/v1/admin/reports/referrals",
-                                          {**query, "by": by}, headers)  # fmt: skip
+            f"admin report by={by}": _get(
+                client, "/v1/admin/reports/referrals", {**query, "by": by}, headers
+            )  # fmt: skip
             for by in reports.BY_VALUES
         }
         calls["admin report by=region, CSV"] = _get(
@@ -211,7 +212,8 @@ def _referrals(rng: random.Random, centres: list[uuid.UUID], asked: datetime) ->
     for attempt in (1, 2, 3):
         answer_hours = rng.expovariate(1 / 8)
         if answer_hours >= 48 or rng.random() < 0.05:
-            out.append((attempt, rng.choice(centres), at, "expired", None, at + timedelta(hours=48)))
+            ended = at + timedelta(hours=48)
+            out.append((attempt, rng.choice(centres), at, "expired", None, ended))
             at += timedelta(hours=48, seconds=1)
             continue
         answered = at + timedelta(hours=answer_hours)
