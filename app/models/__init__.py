@@ -22,7 +22,7 @@ from app.models.intake import (
     ReferralEvent,
 )
 from app.models.outbox import DeliveryAttempt, OutboxEvent
-from app.models.reports import ReportAnswerTime, ReportDay, ReportRollup
+from app.models.reports import ReportRollup, report_day
 
 __all__ = [
     "AuditEntry",
@@ -43,8 +43,7 @@ __all__ = [
     "Location",
     "OutboxEvent",
     "Region",
-    "ReportAnswerTime",
-    "ReportDay",
     "ReportRollup",
     "Specialty",
+    "report_day",
 ]

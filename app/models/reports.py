@@ -1,70 +1,42 @@
 """Daily outcome figures, rolled up from the history rows (consultations, referrals, their
 events) once a day is over. They hold no personal data, and they stay when the requests
-they count are anonymised or erased: the reports read them for every closed day."""
+they count are anonymised or erased: the reports read them for every closed day.
 
-import uuid
+`report_day` has two kinds of rows per day: one per region (the person's region; `centre_id`
+null), which count everything, and one per centre (`region_code` null), which count what
+happened to the referrals that centre received. A report by region, month or reason sums the
+first kind, a report by centre the second: a year is a few thousand rows, not the history."""
+
 from datetime import date
 
-from sqlalchemy import Column, Date, Index, SmallInteger
+from sqlalchemy import Column, Date, Index, Integer, String, Table, Uuid
 from sqlmodel import Field, SQLModel
 
-# The counters of one (day, region, centre) cell: `app.services.reports.rollup` fills them.
+from app.db import metadata
+
+# The counters of one row: `app.services.reports.rollup` fills them.
 COUNTERS = (
     "requests", "routed_at_once", "received", "accepted",
     "declined_no_capacity", "declined_out_of_area", "declined_not_eligible",
     "declined_unreachable", "declined_duplicate", "declined_other",
     "expired", "cancelled", "unrouted",
-    "accepted_at_1", "accepted_at_2", "accepted_at_3_or_more", "answers",
+    "accepted_at_1", "accepted_at_2", "accepted_at_3_or_more",
 )  # fmt: skip
+# Answer times in bins (see `rollup.BIN_EDGES`): answers_00 … answers_31.
+ANSWER_BINS = 32
+BIN_COLUMNS = tuple(f"answers_{b:02d}" for b in range(ANSWER_BINS))
 
-
-class ReportDay(SQLModel, table=True):
-    """Events of one local day (America/Toronto) for one region and one centre.
-
-    `centre_id` is null for what concerns the request alone (it arrived; no centre could
-    take it at once). The region is the person's region, null when it was not known."""
-
-    __tablename__ = "report_day"
-    __table_args__ = (Index("ix_report_day_day_region_code", "day", "region_code"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    day: date = Field(sa_column=Column(Date, nullable=False))
-    month: str = Field(max_length=7)  # "2026-11": grouping by month without date functions
-    region_code: str | None = Field(default=None, max_length=2)
-    centre_id: uuid.UUID | None = Field(default=None)
-    requests: int = 0
-    routed_at_once: int = 0
-    received: int = 0
-    accepted: int = 0
-    declined_no_capacity: int = 0
-    declined_out_of_area: int = 0
-    declined_not_eligible: int = 0
-    declined_unreachable: int = 0
-    declined_duplicate: int = 0
-    declined_other: int = 0
-    expired: int = 0
-    cancelled: int = 0
-    unrouted: int = 0
-    accepted_at_1: int = 0
-    accepted_at_2: int = 0
-    accepted_at_3_or_more: int = 0
-    answers: int = 0
-
-
-class ReportAnswerTime(SQLModel, table=True):
-    """How long centres took to answer (accept or decline), as counts per time bin, so that
-    medians and 90th percentiles come from the rolled-up days too."""
-
-    __tablename__ = "report_answer_time"
-    __table_args__ = (Index("ix_report_answer_time_day_region_code", "day", "region_code"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    day: date = Field(sa_column=Column(Date, nullable=False))
-    month: str = Field(max_length=7)
-    region_code: str | None = Field(default=None, max_length=2)
-    centre_id: uuid.UUID | None = Field(default=None)
-    bin: int = Field(sa_column=Column(SmallInteger, nullable=False))
-    n: int
+report_day = Table(
+    "report_day",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("month", String(7), nullable=False),  # "2026-11": grouping without date functions
+    Column("region_code", String(2), nullable=True),
+    Column("centre_id", Uuid, nullable=True),
+    *(Column(name, Integer, nullable=False, default=0) for name in COUNTERS + BIN_COLUMNS),
+    Index("ix_report_day_day_centre_id", "day", "centre_id"),
+)
 
 
 class ReportRollup(SQLModel, table=True):

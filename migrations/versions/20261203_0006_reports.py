@@ -20,38 +20,23 @@ COUNTERS = (
     "declined_no_capacity", "declined_out_of_area", "declined_not_eligible",
     "declined_unreachable", "declined_duplicate", "declined_other",
     "expired", "cancelled", "unrouted",
-    "accepted_at_1", "accepted_at_2", "accepted_at_3_or_more", "answers",
+    "accepted_at_1", "accepted_at_2", "accepted_at_3_or_more",
 )  # fmt: skip
-
-
-def _cell() -> list[sa.Column[object]]:
-    return [
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("month", sa.String(length=7), nullable=False),
-        sa.Column("region_code", sa.String(length=2), nullable=True),
-        sa.Column("centre_id", sa.Uuid(), nullable=True),
-    ]
+BIN_COLUMNS = tuple(f"answers_{b:02d}" for b in range(32))
 
 
 def upgrade() -> None:
     op.create_table(
         "report_day",
-        *_cell(),
-        *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTERS),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("region_code", sa.String(length=2), nullable=True),
+        sa.Column("centre_id", sa.Uuid(), nullable=True),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTERS + BIN_COLUMNS),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_day")),
     )
-    op.create_index("ix_report_day_day_region_code", "report_day", ["day", "region_code"])
-    op.create_table(
-        "report_answer_time",
-        *_cell(),
-        sa.Column("bin", sa.SmallInteger(), nullable=False),
-        sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_answer_time")),
-    )
-    op.create_index(
-        "ix_report_answer_time_day_region_code", "report_answer_time", ["day", "region_code"]
-    )
+    op.create_index("ix_report_day_day_centre_id", "report_day", ["day", "centre_id"])
     op.create_table(
         "report_rollup",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -70,7 +55,5 @@ def downgrade() -> None:
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.drop_index("ix_referral_created_at")
     op.drop_table("report_rollup")
-    op.drop_index("ix_report_answer_time_day_region_code", table_name="report_answer_time")
-    op.drop_table("report_answer_time")
-    op.drop_index("ix_report_day_day_region_code", table_name="report_day")
+    op.drop_index("ix_report_day_day_centre_id", table_name="report_day")
     op.drop_table("report_day")

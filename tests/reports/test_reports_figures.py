@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.db import session_scope
-from app.models import Consultation, ReportDay, ReportRollup
+from app.models import Consultation, ReportRollup, report_day
 from app.services import privacy, reports
 from app.services.reports.figures import quantile
 from app.services.reports.rollup import answer_bin
@@ -47,8 +47,9 @@ def test_by_region_hand_counted(engine: Engine, history: History) -> None:
     assert r04["declined_by_reason"]["other"] == 1 and r04["declined_by_reason"]["duplicate"] == 0
     assert (r04["expired"], r04["cancelled"], r04["unrouted"]) == (0, 1, 0)
     assert r04["centres_tried_before_acceptance"] == {"1": 1, "2": 1, "3_or_more": 1}
-    # Answers 0.25, 1, 2, 4, 20, 23 h: the median lies in the [2, 2.25) bin, at its top.
-    assert r04["hours_to_first_answer"] == {"answers": 6, "median": 2.25, "p90": 23.4}
+    # Answers 0.25, 1, 2, 4, 20, 23 h: the median (3rd of 6) is the top of the [2, 2.5) h
+    # bin; the 90th percentile (5.4th) is 40 % into the [22, 24) h bin.
+    assert r04["hours_to_first_answer"] == {"answers": 6, "median": 2.5, "p90": 22.8}
     assert (r06["requests"], r06["routed_at_once"], r06["received"], r06["accepted"]) == (
         2, 1, 2, 0)  # fmt: skip
     assert r06["declined_by_reason"]["out_of_area"] == 1 and r06["expired"] == 1
@@ -59,7 +60,8 @@ def test_by_region_hand_counted(engine: Engine, history: History) -> None:
     assert (total["requests"], total["accepted"], total["declined"], total["unrouted"]) == (
         6, 3, 4, 3)  # fmt: skip
     assert total["hours_to_first_answer"]["answers"] == 7
-    assert total["hours_to_first_answer"]["median"] == pytest.approx(4.125, abs=0.006)
+    # 0.25, 1, 2, 4, 7, 20, 23 h: the 3.5th answer is half-way into the [4, 4.5) h bin.
+    assert total["hours_to_first_answer"]["median"] == 4.25
 
 
 @both_backends
@@ -103,7 +105,7 @@ def test_days_are_kept_and_survive_the_purge(
         through = session.get(ReportRollup, 1)
         assert through is not None and through.through is not None
         assert through.through > date(2026, 11, 30)
-        assert (session.scalar(select(func.count()).select_from(ReportDay)) or 0) > 0
+        assert (session.scalar(select(func.count()).select_from(report_day)) or 0) > 0
     with session_scope(engine) as session:
         assert privacy.purge(session, settings.model_copy(update={"retention_days": 1})) == 6
     assert report(engine, "region") == before
@@ -118,7 +120,7 @@ def test_kept_days_equal_the_live_history(engine: Engine, history: History) -> N
     """The rolled-up path and the live path (days not closed yet) agree on every figure."""
     stored = report(engine, "centre")
     with session_scope(engine) as session:
-        session.execute(delete(ReportDay))
+        session.execute(delete(report_day))
         state = session.get(ReportRollup, 1)
         assert state is not None
         state.through = date(2026, 9, 30)  # as if nothing were kept: everything read live
@@ -129,8 +131,8 @@ def test_kept_days_equal_the_live_history(engine: Engine, history: History) -> N
 
 
 def test_answer_bins_and_quantiles() -> None:
-    assert [answer_bin(h) for h in (0, 0.24, 0.25, 5.99, 6, 47.5, 48, 400)] == [
-        0, 0, 1, 23, 24, 65, 66, 90]  # fmt: skip
+    assert [answer_bin(h) for h in (-1, 0, 0.24, 0.25, 5.99, 6, 47.5, 48, 400)] == [
+        0, 0, 0, 1, 15, 16, 29, 30, 31]  # fmt: skip
     assert quantile({}, 0.5) is None
     assert quantile({answer_bin(7): 1}, 0.5) == 7.5
     assert quantile({answer_bin(1): 10}, 0.9) == pytest.approx(1.225, abs=0.006)

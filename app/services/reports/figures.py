@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from app.i18n import both
 from app.models import Centre
-from app.models.reports import COUNTERS, ReportAnswerTime, ReportDay
+from app.models.reports import BIN_COLUMNS, COUNTERS, report_day
 from app.services.reports.rollup import (
     DECLINE_REASONS,
     TZ,
@@ -54,50 +54,55 @@ class Report:
 
 
 GroupKey = str | None
+Cells = defaultdict[GroupKey, Counter[str]]
 
 
 def build_report(session: Session, period: Period, by: By) -> Report:
-    """The figures of `period` grouped `by`; the days closed meanwhile are rolled up first."""
+    """The figures of `period` grouped `by`; the days closed meanwhile are rolled up first.
+
+    Kept days are summed in the database; days not closed yet are measured from the history.
+    Counters and answer-time bins travel together, by column name (`answers_07`)."""
     through = catch_up(session)
-    counts: defaultdict[GroupKey, Counter[str]] = defaultdict(Counter)
-    bins: defaultdict[GroupKey, Counter[int]] = defaultdict(Counter)
+    keyed: Cells = defaultdict(Counter)
+    total: Counter[str] = Counter()
     stored_last = min(period.last, through) if through else None
     if stored_last is not None and stored_last >= period.first:
-        _stored(session, period.first, stored_last, by, counts, bins)
+        _stored(session, period.first, stored_last, by, keyed, total)
     live_first = max(period.first, through + timedelta(days=1)) if through else period.first
     if live_first <= period.last:
-        _live(measure(session, live_first, period.last), by, counts, bins)
-    return _assemble(session, period, by, counts, bins)
+        _live(measure(session, live_first, period.last), by, keyed, total)
+    return _assemble(session, period, by, keyed, total)
 
 
-_DAY = ReportDay.__table__  # type: ignore[attr-defined]
-_BINS = ReportAnswerTime.__table__  # type: ignore[attr-defined]
+_DAY = report_day.c
+_SUMMED = COUNTERS + BIN_COLUMNS
 _KEY_COLUMN = {"region": "region_code", "centre": "centre_id", "month": "month"}
 
 
-def _stored(session: Session, first: date, last: date, by: By,
-            counts: defaultdict[GroupKey, Counter[str]],
-            bins: defaultdict[GroupKey, Counter[int]]) -> None:  # fmt: skip
-    """Sums of the kept days, one query for the counters and one for the answer times."""
+def _stored(session: Session, first: date, last: date, by: By, keyed: Cells,
+            total: Counter[str]) -> None:  # fmt: skip
+    """Sums of the kept days: per key (region rows, or centre rows by centre), and in all."""
+    in_period = (_DAY.day >= first, _DAY.day <= last)
+    sums = [func.sum(_DAY[name]) for name in _SUMMED]
+    regions = _DAY.centre_id.is_(None)
     name = _KEY_COLUMN.get(by)
-    day_key = [_DAY.c[name]] if name else []
-    sums = [func.sum(_DAY.c[counter]) for counter in COUNTERS]
-    query = select(*day_key, *sums).where(_DAY.c.day >= first, _DAY.c.day <= last)
-    for row in session.execute(query.group_by(*day_key)).all():
-        _add(counts[_norm(row[0]) if name else None], row[1:] if name else row)
-    bin_key = [_BINS.c[name]] if name else []
-    bin_query = (
-        select(*bin_key, _BINS.c.bin, func.sum(_BINS.c.n))
-        .where(_BINS.c.day >= first, _BINS.c.day <= last)
-        .group_by(*bin_key, _BINS.c.bin)
-    )
-    for row in session.execute(bin_query).all():
-        bins[_norm(row[0]) if name else None][int(row[-2])] += int(row[-1] or 0)
+    if name is None or by == "centre":  # the region rows hold the totals
+        _add(total, session.execute(select(*sums).where(*in_period, regions)).one())
+    if name is None:
+        return
+    rows_of = _DAY.centre_id.is_not(None) if by == "centre" else regions
+    key = _DAY[name]
+    query = select(key, *sums).where(*in_period, rows_of).group_by(key)
+    for found in session.execute(query).all():
+        _add(keyed[_norm(found[0])], found[1:])
+        if by != "centre":  # region and month rows split the region rows: they add up
+            _add(total, found[1:])
 
 
 def _add(counter: Counter[str], values: Any) -> None:
-    for name, value in zip(COUNTERS, values, strict=True):
-        counter[name] += int(value or 0)
+    for name, value in zip(_SUMMED, values, strict=True):
+        if value:
+            counter[name] += int(value)
 
 
 def _norm(value: Any) -> GroupKey:
@@ -114,43 +119,37 @@ def _live_key(by: By) -> Callable[[date, str | None, uuid.UUID | None], GroupKey
     return lambda d, r, c: None
 
 
-def _live(measured: Measured, by: By, counts: defaultdict[GroupKey, Counter[str]],
-          bins: defaultdict[GroupKey, Counter[int]]) -> None:  # fmt: skip
+def _live(measured: Measured, by: By, keyed: Cells, total: Counter[str]) -> None:
     key_of = _live_key(by)
     for (d, r, c), cell in measured.counts.items():
-        counts[key_of(d, r, c)].update(cell)
+        keyed[key_of(d, r, c)].update(cell)
+        total.update(cell)
     for (d, r, c, b), n in measured.answer_bins.items():
-        bins[key_of(d, r, c)][b] += n
+        keyed[key_of(d, r, c)][BIN_COLUMNS[b]] += n
+        total[BIN_COLUMNS[b]] += n
 
 
-def _assemble(session: Session, period: Period, by: By,
-              counts: Mapping[GroupKey, Counter[str]],
-              bins: Mapping[GroupKey, Counter[int]]) -> Report:  # fmt: skip
-    total_counts: Counter[str] = Counter()
-    total_bins: Counter[int] = Counter()
-    for cell in counts.values():
-        total_counts.update(cell)
-    for hist in bins.values():
-        total_bins.update(hist)
-    total = figures(total_counts, total_bins)
+def _assemble(session: Session, period: Period, by: By, cells: Cells,
+              total_counts: Counter[str]) -> Report:  # fmt: skip
+    total = figures(total_counts)
     if by == "reason":
         reasons = [{"key": reason, "label": _reason_label(reason),
-                 "declined": total_counts["declined_" + reason]}
-                for reason in DECLINE_REASONS]  # fmt: skip
+                    "declined": total_counts["declined_" + reason]}
+                   for reason in DECLINE_REASONS]  # fmt: skip
         return Report(period, by, reasons, {"key": None, "declined": total["declined"]})
     keyed: dict[str, Mapping[str, int]] = {k: Counter() for k in _every_key(session, period, by)}
-    keyed.update({k: v for k, v in counts.items() if k is not None})
+    keyed.update({k: v for k, v in cells.items() if k is not None})
     # Requests no centre had are counted in the total; by centre they have no row.
-    unknown = counts.get(None) if by != "centre" else None
+    unknown = cells.get(None) if by != "centre" else None
     labels = _labels(session, by, list(keyed))
     rows: list[dict[str, Any]] = []
     for key in sorted(keyed):
-        row = figures(keyed[key], bins.get(key, Counter()))
+        row = figures(keyed[key])
         if by == "centre":
             row["requests"] = row["unrouted"] = None  # a property of requests, not centres
         rows.append({"key": key, "label": labels.get(key) or _unknown(by), **row})
-    if unknown is not None:
-        rows.append({"key": None, "label": _unknown(by), **figures(unknown, bins.get(None, {}))})
+    if unknown:
+        rows.append({"key": None, "label": _unknown(by), **figures(unknown)})
     if by == "centre":
         rows.sort(key=lambda r: str(r["label"].get("fr", "")).casefold())
     return Report(period, by, rows, {"key": None, **total})
@@ -171,10 +170,10 @@ def _every_key(session: Session, period: Period, by: By) -> list[str]:
     return [str(i) for i in session.scalars(select(centre.id).where(centre.active))]
 
 
-def figures(counts: Mapping[str, int], hist: Mapping[int, int]) -> dict[str, Any]:
-    """One row of a report from its counters and its answer-time bins."""
+def figures(counts: Mapping[str, int]) -> dict[str, Any]:
+    """One row of a report from its counters and its answer-time bins (`answers_07`)."""
     by_reason = {reason: counts.get("declined_" + reason, 0) for reason in DECLINE_REASONS}
-    answers = sum(hist.values())
+    hist = {b: counts.get(name, 0) for b, name in enumerate(BIN_COLUMNS)}
     return {
         "requests": counts.get("requests", 0),
         "routed_at_once": counts.get("routed_at_once", 0),
@@ -191,7 +190,7 @@ def figures(counts: Mapping[str, int], hist: Mapping[int, int]) -> dict[str, Any
             "3_or_more": counts.get("accepted_at_3_or_more", 0),
         },  # fmt: skip
         "hours_to_first_answer": {
-            "answers": answers,
+            "answers": sum(hist.values()),
             "median": quantile(hist, 0.5),
             "p90": quantile(hist, 0.9),
         },

@@ -3,12 +3,13 @@
 A day's figures are the events of that day: requests that arrived, referrals sent, answers,
 expiries, requests that went to the staff queue. Once a day is over (plus a grace period for
 transactions still committing), its figures never change: they are written to `report_day`
-and `report_answer_time`, and the reports read them from there. The retention purge and an
+, and the reports read them from there. The retention purge and an
 erasure anonymise the requests; what was counted stays counted."""
 
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from sqlmodel import Session, col
 
 from app.db import utcnow
 from app.models import Consultation, Referral, ReferralEvent
-from app.models.reports import COUNTERS, ReportAnswerTime, ReportDay, ReportRollup
+from app.models.reports import ANSWER_BINS, BIN_COLUMNS, COUNTERS, ReportRollup, report_day
 
 TZ = ZoneInfo("America/Toronto")  # Québec's local time: days start at local midnight
 GRACE = timedelta(minutes=15)  # a day is closed this long after its local midnight
@@ -59,26 +60,24 @@ def last_closed_day(now: datetime) -> date:
     return local_day(now - GRACE) - timedelta(days=1)
 
 
+# Edges of the answer-time bins, in hours: quarter hours to 2 h, half hours to 6 h, hours to
+# 12 h, two hours to a day, half days to two days, then two days to a week and beyond a week
+# (given a second week's width for the estimate).
+BIN_EDGES: tuple[float, ...] = (
+    0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6,
+    7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 22, 24, 36, 48, 168, 336,
+)  # fmt: skip
+assert len(BIN_EDGES) == ANSWER_BINS + 1  # nosec B101  # one more edge than bins
+
+
 def answer_bin(hours: float) -> int:
-    """The time bin of an answer: quarter hours up to 6 h, hours up to 48 h, half days up to
-    two weeks, then one open bin."""
-    hours = max(hours, 0.0)
-    if hours < 6:
-        return int(hours * 4)
-    if hours < 48:
-        return 24 + int(hours - 6)
-    if hours < 336:
-        return 66 + int((hours - 48) / 12)
-    return 90
+    """The time bin of an answer `hours` after its referral was sent."""
+    return min(bisect_right(BIN_EDGES, max(hours, 0.0)) - 1, ANSWER_BINS - 1)
 
 
 def bin_bounds(b: int) -> tuple[float, float]:
-    """Lower and upper edge of a bin, in hours (the open last bin is given 12 hours)."""
-    if b < 24:
-        return b / 4, (b + 1) / 4
-    if b < 66:
-        return 6 + (b - 24), 7 + (b - 24)
-    return 48 + 12 * (b - 66), 60 + 12 * (b - 66)
+    """Lower and upper edge of a bin, in hours."""
+    return BIN_EDGES[b], BIN_EDGES[b + 1]
 
 
 def measure(session: Session, first: date, last: date) -> Measured:
@@ -168,12 +167,10 @@ def _ending(out: Measured, day: date, region: str | None, centre_id: uuid.UUID,
     cell = out.counts[(day, region, centre_id)]
     if state == "accepted":
         cell["accepted"] += 1
-        cell["answers"] += 1
         cell["accepted_at_1" if attempt == 1 else "accepted_at_2" if attempt == 2
              else "accepted_at_3_or_more"] += 1  # fmt: skip
     elif state == "declined":
         cell["declined_" + (reason if reason in DECLINE_REASONS else "other")] += 1
-        cell["answers"] += 1
     else:
         cell[state] += 1
 
@@ -225,24 +222,34 @@ def _first_day(session: Session) -> date | None:
 
 
 def _store(session: Session, first: date, last: date, measured: Measured) -> None:
-    for model in (ReportDay, ReportAnswerTime):
-        session.execute(delete(model).where(col(model.day) >= first, col(model.day) <= last))
-    day_rows = [_day_row(key, counts) for key, counts in measured.counts.items()]
-    bin_rows = [
-        {"day": d, "month": d.strftime("%Y-%m"), "region_code": r, "centre_id": c,
-         "bin": b, "n": n}
-        for (d, r, c, b), n in measured.answer_bins.items()
-    ]  # fmt: skip
-    for model, rows in ((ReportDay, day_rows), (ReportAnswerTime, bin_rows)):
-        for batch in _batches(rows, 5000):
-            session.execute(insert(model), batch)
+    """Replace the kept rows of `first`..`last`: one per region and one per centre a day."""
+    day = report_day.c.day
+    session.execute(delete(report_day).where(day >= first, day <= last))
+    rows = [_row(key, cell) for key, cell in kept_cells(measured).items()]
+    for batch in _batches(rows, 5000):
+        session.execute(insert(report_day), batch)
 
 
-def _day_row(key: Key, counts: Counter[str]) -> dict[str, Any]:
+def kept_cells(measured: Measured) -> dict[Key, Counter[str]]:
+    """The measured cells as kept: summed over centres per region (`centre_id` None), and
+    over regions per centre (`region_code` None, without what belongs to requests alone)."""
+    cells: defaultdict[Key, Counter[str]] = defaultdict(Counter)
+    for (day, region, centre_id), cell in measured.counts.items():
+        cells[(day, region, None)].update(cell)
+        if centre_id is not None:
+            cells[(day, None, centre_id)].update(cell)
+    for (day, region, centre_id, b), n in measured.answer_bins.items():
+        cells[(day, region, None)][BIN_COLUMNS[b]] += n
+        if centre_id is not None:
+            cells[(day, None, centre_id)][BIN_COLUMNS[b]] += n
+    return cells
+
+
+def _row(key: Key, counts: Counter[str]) -> dict[str, Any]:
     day, region, centre_id = key
     row: dict[str, Any] = {"day": day, "month": day.strftime("%Y-%m"),
                            "region_code": region, "centre_id": centre_id}  # fmt: skip
-    row.update({name: counts.get(name, 0) for name in COUNTERS})
+    row.update({name: counts.get(name, 0) for name in COUNTERS + BIN_COLUMNS})
     return row
 
 
