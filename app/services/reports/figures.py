@@ -253,12 +253,11 @@ def period_of(first: date | None, last: date | None, *, today: date | None = Non
     last = last or today
     first = first or date(last.year, 1, 1)
     if first > last:
-        raise InvalidInput("`from` is after `to`",
-                           errors=[field_error(["query", "from"], "after `to`")])  # fmt: skip
+        raise InvalidInput("report_period_reversed",
+                           errors=[field_error(["query", "from"], "report_period_reversed")])  # fmt: skip
     if first < EARLIEST or (last - first).days > MAX_DAYS or last > today + timedelta(days=366):
         raise InvalidInput(
-            "the period must start in 2000 or later, end within a year from today and span at "
-            "most ten years",
-            errors=[field_error(["query", "from"], "period out of range")],
+            "report_period_range",
+            errors=[field_error(["query", "from"], "report_period_range")],
         )
     return Period(first, last)
