@@ -76,7 +76,7 @@ def update_intake(
     check_inbox(data.inbox, ["body", "inbox", "url"], production=production)
     centre = session.get(Centre, centre_id)
     if centre is None:
-        raise NotFound("this key's centre no longer exists")
+        raise NotFound("key_centre_gone")
     if "inbox" in data.model_fields_set:
         set_inbox(session, centre, data.inbox)
     if data.intake_status is not None:
