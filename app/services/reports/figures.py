@@ -253,8 +253,10 @@ def period_of(first: date | None, last: date | None, *, today: date | None = Non
     last = last or today
     first = first or date(last.year, 1, 1)
     if first > last:
-        raise InvalidInput("report_period_reversed",
-                           errors=[field_error(["query", "from"], "report_period_reversed")])  # fmt: skip
+        raise InvalidInput(
+            "report_period_reversed",
+            errors=[field_error(["query", "from"], "report_period_reversed")],
+        )
     if first < EARLIEST or (last - first).days > MAX_DAYS or last > today + timedelta(days=366):
         raise InvalidInput(
             "report_period_range",
