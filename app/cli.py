@@ -192,7 +192,7 @@ def _import_file(
         )
         return 1
     try:
-        loaded = importer.parse_file(raw, filename=path.name, sheet=sheet, max_records=None)
+        loaded = importer.load(raw, filename=path.name, sheet=sheet, max_records=None)
         steps = len(loaded.records)
         with (
             _session() as session,

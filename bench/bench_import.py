@@ -68,7 +68,7 @@ def import_once(url: str, raw: bytes) -> float:
     engine = make_engine(Settings(database_url=url))
     try:
         started = time.perf_counter()
-        loaded = importer.parse_file(raw, filename="centres.csv", max_records=None)
+        loaded = importer.load(raw, filename="centres.csv", max_records=None)
         with session_scope(engine) as session:
             report = importer.import_records(session, loaded)
         elapsed = time.perf_counter() - started
@@ -80,7 +80,7 @@ def import_once(url: str, raw: bytes) -> float:
 
 def baseline_rows(raw: bytes) -> dict[str, list[dict[str, Any]]]:
     """The rows the import writes, precomputed from the same file (outside the timing)."""
-    loaded = importer.parse_file(raw, filename="centres.csv", max_records=None)
+    loaded = importer.load(raw, filename="centres.csv", max_records=None)
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in ("c", "l", "r", "s", "g")}
     now = utcnow()
     for record in loaded.records:

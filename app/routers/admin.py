@@ -160,7 +160,7 @@ async def import_centres(
     lang = negotiate(request.headers.get("accept-language"))
     # Reading, placing and writing are CPU and database work: off the event loop.
     loaded = await run_in_threadpool(
-        functools.partial(importer.parse_file, raw, content_type=kind, sheet=sheet)
+        functools.partial(importer.load, raw, content_type=kind, sheet=sheet)
     )
     rules = service.Rules.from_settings(settings)
     return await run_in_threadpool(

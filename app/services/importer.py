@@ -56,7 +56,7 @@ class Loaded:
     records: list[Record]
 
 
-def parse_file(
+def load(
     raw: bytes,
     *,
     filename: str = "",
@@ -77,6 +77,13 @@ def parse_file(
     if not records:
         raise InvalidInput("import_empty")
     return Loaded(table, records)
+
+
+def parse_file(raw: bytes, *, filename: str = "", content_type: str = "") -> list[Any]:
+    """A file's records as DESIGN §5 objects, for code and tests that build an import (the
+    service reads files with `load`, which keeps each record's row)."""
+    loaded = load(raw, filename=filename, content_type=content_type, max_records=None)
+    return [r.raw if not isinstance(r.raw, tuple) else row_record(*r.raw) for r in loaded.records]
 
 
 def import_records(

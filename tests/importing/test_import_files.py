@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from app.errors import AppError
 from app.services.import_files import FormulaCell, read_file
 from app.services.import_template import template_xlsx
-from app.services.importer import parse_file
+from app.services.importer import load as parse_file
 
 HEADER_FR = [
     "Référence",
