@@ -16,6 +16,9 @@ from app.textsafe import SafeStream
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from app.i18n import Lang
+    from app.schemas.directory import ImportReport
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     # Whatever a command prints (centre names, a referral's text) reaches a terminal.
@@ -54,8 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--if-empty", action="store_true", help="only when there is no centre yet")
     seed.set_defaults(handler=_seed_demo)
 
-    imp = sub.add_parser("import", help="import centres from a JSON or CSV file")
-    imp.add_argument("file", type=Path)
+    imp = sub.add_parser(
+        "import", help="import centres from an .xlsx workbook, a CSV or a JSON file"
+    )
+    imp.add_argument("file", type=Path, nargs="?")
+    imp.add_argument("--dry-run", action="store_true", help="say what would change; save nothing")
+    imp.add_argument("--sheet", help="the workbook's sheet to read (default: the first)")
+    imp.add_argument("--template", type=Path, metavar="FILE.xlsx", help="write the template")
+    imp.add_argument("--lang", choices=["fr", "en"], help="messages' language (default: LANG)")
     imp.set_defaults(handler=_import)
 
     keys = sub.add_parser("keys", help="API keys").add_subparsers(required=True, metavar="ACTION")
@@ -169,46 +178,113 @@ def _seed_demo(args: argparse.Namespace) -> int:
         if args.if_empty and session.scalar(select(func.count()).select_from(Centre)):
             print("centres already present: demo directory not loaded")
             return 0
+    from app.i18n import lang_of
     from app.paths import data_dir
 
-    return _import_file(data_dir() / "demo_centres.json")
+    return _import_file(data_dir() / "demo_centres.json", lang=lang_of(_env_lang()))
 
 
 def _import(args: argparse.Namespace) -> int:
-    return _import_file(args.file)
+    from app.i18n import gettext, lang_of
+
+    lang = lang_of(args.lang or _env_lang())
+    if args.template:
+        return _write_template(args.template, lang)
+    if args.file is None:
+        print(gettext("import.cli.file_needed", lang), file=sys.stderr)
+        return 2
+    return _import_file(args.file, lang=lang, dry_run=args.dry_run, sheet=args.sheet)
 
 
-def _import_file(path: Path) -> int:
+def _env_lang() -> str | None:
+    import os
+
+    return os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
+
+
+def _write_template(path: Path, lang: Lang) -> int:
+    from app.i18n import gettext
+    from app.services.import_template import template_xlsx
+
+    try:
+        path.write_bytes(template_xlsx())
+    except OSError as exc:
+        print(
+            gettext("import.cli.cannot_read", lang, path=path, reason=exc.strerror), file=sys.stderr
+        )
+        return 1
+    print(gettext("import.cli.template_written", lang, path=path))
+    return 0
+
+
+def _import_file(
+    path: Path, *, lang: Lang = "fr", dry_run: bool = False, sheet: str | None = None
+) -> int:
     from tqdm import tqdm
 
-    from app.errors import AppError
+    from app.errors import AppError, InvalidInput
+    from app.i18n import gettext
     from app.services import importer
     from app.services.centres import Rules
 
     try:
-        records = importer.parse_file(path.read_bytes(), filename=path.name)
+        raw = path.read_bytes()
+    except OSError as exc:
+        print(
+            gettext("import.cli.cannot_read", lang, path=path, reason=exc.strerror), file=sys.stderr
+        )
+        return 1
+    try:
+        loaded = importer.load(raw, filename=path.name, sheet=sheet, max_records=None)
+        steps = len(loaded.records)
         with (
             _session() as session,
-            tqdm(
-                total=len(records), unit="centre", disable=len(records) < 50, file=sys.stderr
-            ) as bar,
+            tqdm(total=steps, unit="centre", disable=steps < 200, file=sys.stderr) as bar,
         ):
             rules = Rules.from_settings(get_settings())
-            report = importer.import_records(session, records, rules=rules, progress=bar.update)
+            report = importer.import_records(
+                session, loaded, rules=rules, dry_run=dry_run, lang=lang,
+                progress=bar.update,
+            )  # fmt: skip
     except AppError as exc:
-        print(f"error: {exc.detail}", file=sys.stderr)
-        for err in exc.errors or []:
-            print(
-                f"  record {err.get('record')} ({err.get('ref')}): "
-                f"{'.'.join(map(str, err.get('loc', [])))}: {err.get('msg')}",
-                file=sys.stderr,
-            )
+        print(gettext("import.cli.error", lang, detail=exc.text(lang)), file=sys.stderr)
+        if isinstance(exc, InvalidInput):
+            for line in importer.describe_errors(exc, lang):
+                print(line, file=sys.stderr)
         return 1
-    except OSError as exc:
-        print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 1
-    print(f"imported {len(report.refs)} centres ({report.created} new, {report.updated} updated)")
+    _print_report(report, lang)
     return 0
+
+
+def _print_report(report: ImportReport, lang: Lang, shown: int = 50) -> None:
+    from app.i18n import gettext
+
+    for note in report.notes:
+        print(note)
+    lines = []
+    for change in report.changes:
+        ref = change.ref
+        if change.action == "new":
+            lines.append(gettext("import.cli.change_new", lang, ref=ref, row=change.row))
+        elif change.action == "updated":
+            fields = ", ".join(change.fields)
+            lines.append(
+                gettext(
+                    "import.cli.change_updated", lang, ref=change.ref, row=change.row, fields=fields
+                )
+            )
+        elif change.action == "deactivated":
+            lines.append(
+                gettext("import.cli.change_deactivated", lang, ref=change.ref, row=change.row)
+            )
+    for line in lines[:shown]:
+        print(line)
+    if len(lines) > shown:
+        print(gettext("import.cli.more", lang, n=len(lines) - shown))
+    print(gettext("import.cli.summary", lang, total=len(report.changes), created=report.created,
+                  updated=report.updated, unchanged=report.unchanged,
+                  deactivated=report.deactivated))  # fmt: skip
+    print(gettext("import.cli.would" if report.dry_run else "import.cli.done", lang))
 
 
 def _keys_create(args: argparse.Namespace) -> int:

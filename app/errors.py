@@ -171,6 +171,12 @@ def message(code: str, lang: Lang, params: dict[str, Any], fallback: str = "") -
     return gettext("validation.invalid", lang)
 
 
+def _pattern_hint(loc: Any) -> str | None:
+    names = [p for p in (loc or []) if isinstance(p, str)]
+    key = f"validation.pattern_{names[-1]}" if names else ""
+    return key if names and _known(key) else None
+
+
 def render_errors(errors: list[dict[str, Any]], lang: Lang) -> list[dict[str, Any]]:
     """`errors` as the client reads them: `msg` in `lang`, every other member kept."""
     out = []
@@ -180,6 +186,9 @@ def render_errors(errors: list[dict[str, Any]], lang: Lang) -> list[dict[str, An
         code = str(entry.get("type") or "invalid")
         if "fr" in entry and "en" in entry:  # already in both languages (match reasons)
             item["msg"] = entry[lang]
+        elif code == "string_pattern_mismatch" and _pattern_hint(entry.get("loc")):
+            # A pattern says nothing to a person: the field's own hint says what to type.
+            item["msg"] = gettext(_pattern_hint(entry.get("loc")) or "", lang)
         else:
             item["msg"] = message(code, lang, params, str(entry.get("msg") or ""))
         item.setdefault("type", code)

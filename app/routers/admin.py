@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import AdminDep, SessionDep, SettingsDep
 from app.dispatcher.signing import EXAMPLE_SECRET
-from app.schemas.common import Page, Strict
+from app.i18n import negotiate
+from app.schemas.common import NO_NUL, Page, Strict
 from app.schemas.directory import (
     CentreAdmin,
     CentreIn,
@@ -22,6 +24,7 @@ from app.schemas.directory import (
 )
 from app.services import centres as service
 from app.services import importer, keys
+from app.services.import_template import XLSX_TYPE, template_xlsx
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -61,6 +64,13 @@ IMPORT_SCHEMA = {
 }
 
 
+IMPORT_TYPES = {
+    "application/json": {"schema": IMPORT_SCHEMA},
+    "text/csv": {"schema": {"type": "string"}},
+    XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+}
+
+
 @router.get("/centres", response_model=Page[CentreAdmin], summary="List every centre")
 def list_centres(
     _: AdminDep,
@@ -84,6 +94,22 @@ def create_centre(
     their municipality or postal code. / Ajoute un centre au répertoire."""
     centre = service.create_centre(session, body, rules=service.Rules.from_settings(settings))
     return service.to_admin(centre)
+
+
+@router.get(
+    "/centres/template.xlsx",
+    summary="The import template (Excel workbook)",
+    response_class=Response,
+    responses={200: {"content": {XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}},
+)
+def import_template(_: AdminDep) -> Response:
+    """A workbook to fill in: the columns with French and English notes, the allowed codes on a
+    second sheet, one example row. / Le modèle à remplir pour importer des centres."""
+    return Response(
+        template_xlsx(),
+        media_type=XLSX_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="modele-centres.xlsx"'},
+    )
 
 
 @router.get("/centres/{centre_id}", response_model=CentreAdmin, summary="One centre, staff view")
@@ -114,28 +140,33 @@ def deactivate_centre(_: AdminDep, session: SessionDep, centre_id: uuid.UUID) ->
 @router.post(
     "/centres/import",
     response_model=ImportReport,
-    summary="Import centres (JSON or CSV)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": IMPORT_SCHEMA},
-                "text/csv": {"schema": {"type": "string"}},
-            },
-        }
-    },
+    summary="Import centres (Excel, CSV or JSON)",
+    openapi_extra={"requestBody": {"required": True, "content": IMPORT_TYPES}},
 )
 async def import_centres(
-    request: Request, _: AdminDep, session: SessionDep, settings: SettingsDep
+    request: Request,
+    _: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    dry_run: Annotated[bool, Query(description="Report what would change; write nothing")] = False,
+    sheet: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
 ) -> ImportReport:
-    """Upsert centres by `ref` from a DESIGN §5 file. All or nothing: any invalid record
-    imports nothing, and every error is listed with its record and field."""
+    """Upsert centres by `ref` from a DESIGN §5 file: an `.xlsx` workbook (first sheet, or
+    `sheet`), CSV (`,` or `;`, UTF-8 or Windows-1252) or JSON. All or nothing: any problem
+    imports nothing, and each is listed by row and column (or record and field), in French
+    unless `Accept-Language` asks for English. `dry_run=true` reports the changes only."""
     raw = await request.body()
     kind = request.headers.get("content-type", "")
-    # Parsing, placing and writing are CPU and database work: off the event loop.
-    records = await run_in_threadpool(importer.parse_file, raw, content_type=kind)
+    lang = negotiate(request.headers.get("accept-language"))
+    # Reading, placing and writing are CPU and database work: off the event loop.
+    loaded = await run_in_threadpool(
+        functools.partial(importer.load, raw, content_type=kind, sheet=sheet)
+    )
+    rules = service.Rules.from_settings(settings)
     return await run_in_threadpool(
-        importer.import_records, session, records, rules=service.Rules.from_settings(settings)
+        functools.partial(
+            importer.import_records, session, loaded, rules=rules, dry_run=dry_run, lang=lang
+        )
     )
 
 

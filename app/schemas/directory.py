@@ -5,9 +5,16 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from app.dispatcher.signing import PUBLISHED_SECRETS
@@ -23,7 +30,15 @@ from app.schemas.common import (
 )
 from app.textsafe import invisible_problem
 
-Ref = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,79}$")]
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# Refs are case-insensitive (DESIGN §5): stored, compared and looked up in lower case.
+Ref = Annotated[
+    str, BeforeValidator(_lower), StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,79}$")
+]
 
 
 def visible_name(value: str) -> str:
@@ -225,7 +240,30 @@ class CentreAdmin(CentrePublic):
     updated_at: datetime
 
 
+class ImportChange(BaseModel):
+    """What an import does (or, in a dry run, would do) to one centre."""
+
+    ref: str
+    action: Literal["new", "updated", "unchanged", "deactivated"]
+    fields: list[str] = Field(default=[], description="The fields that change (updates)")
+    row: int | None = Field(default=None, description="Spreadsheet row or JSON record (from 1)")
+
+
+class ImportFileInfo(BaseModel):
+    kind: Literal["xlsx", "csv", "json"]
+    encoding: str | None = None
+    separator: str | None = None
+    sheet: str | None = None
+    records: int
+
+
 class ImportReport(BaseModel):
     created: int
     updated: int
+    unchanged: int = 0
+    deactivated: int = 0
+    dry_run: bool = False
     refs: list[str]
+    changes: list[ImportChange] = []
+    file: ImportFileInfo | None = None
+    notes: list[str] = Field(default=[], description="What was detected, in the reader's language")

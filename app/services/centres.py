@@ -249,8 +249,16 @@ def resolve_locations(
 ) -> list[Location]:
     """Fill each location's point and region through the resolver (or, when turned on, an
     online geocoder for street addresses); report every failure."""
+    return [Location(**row) for row in location_rows(items, loc, geocode=geocode)]
+
+
+def location_rows(
+    items: list[LocationIn], loc: list[str | int], *, geocode: Geocode | None = None
+) -> list[dict[str, Any]]:
+    """`resolve_locations` as plain column values, for bulk writes (an import builds no
+    ORM instances: making 50,000 of them cost more than validating the whole file)."""
     errors: list[dict[str, Any]] = []
-    out: list[Location] = []
+    out: list[dict[str, Any]] = []
     for i, item in enumerate(items):
         try:
             out.append(_resolve_location(item, i, geocode))
@@ -261,7 +269,7 @@ def resolve_locations(
     return out
 
 
-def _resolve_location(item: LocationIn, position: int, geocode: Geocode | None) -> Location:
+def _resolve_location(item: LocationIn, position: int, geocode: Geocode | None) -> dict[str, Any]:
     resolver = get_resolver()
     named = None
     if item.municipality or item.postal_code:
@@ -281,16 +289,16 @@ def _resolve_location(item: LocationIn, position: int, geocode: Geocode | None) 
         # The schema demands a municipality, postal code or point.
         assert named is not None  # nosec B101  # a type narrowing, not a check of input
         region, lat, lon = named.region_code, named.lat, named.lon
-    return Location(
-        position=position,
-        address=item.address,
-        municipality=item.municipality or (named.municipality if named else None),
-        municipality_code=named.municipality_code if named else None,
-        postal_code=_format_postal(item.postal_code),
-        lat=lat,
-        lon=lon,
-        region_code=region,
-    )
+    return {
+        "position": position,
+        "address": item.address,
+        "municipality": item.municipality or (named.municipality if named else None),
+        "municipality_code": named.municipality_code if named else None,
+        "postal_code": _format_postal(item.postal_code),
+        "lat": lat,
+        "lon": lon,
+        "region_code": region,
+    }
 
 
 def _format_postal(code: str | None) -> str | None:

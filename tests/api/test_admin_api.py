@@ -158,7 +158,9 @@ def test_import_json_upserts_by_ref(
     doc = {"centres": [centre_record("a-1"), montreal_record("b-1")]}
     first = client.post("/v1/admin/centres/import", json=doc, headers=admin_headers)
     assert first.status_code == 200, first.text
-    assert first.json() == {"created": 2, "updated": 0, "refs": ["a-1", "b-1"]}
+    body = first.json()
+    assert (body["created"], body["updated"], body["refs"]) == (2, 0, ["a-1", "b-1"])
+    assert [c["action"] for c in body["changes"]] == ["new", "new"]
     doc["centres"][0]["name"] = "Nouveau nom fictif"
     second = client.post("/v1/admin/centres/import", json=doc, headers=admin_headers).json()
     assert (second["created"], second["updated"]) == (0, 2)
@@ -181,8 +183,9 @@ def test_import_with_bad_records_imports_nothing(
     bad = client.post("/v1/admin/centres/import", json=doc, headers=admin_headers)
     assert bad.status_code == 422
     errors = bad.json()["errors"]
+    # Records are counted from 1, as a person counts them.
     assert {(e["record"], e["loc"][0]) for e in errors} == {
-        (1, "languages"), (1, "weekly_capacity"), (2, "locations"), (3, "ref"),
+        (2, "languages"), (2, "weekly_capacity"), (3, "locations"), (4, "ref"),
     }  # fmt: skip
     assert count_centres(engine) == 0
 
