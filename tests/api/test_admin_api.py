@@ -163,7 +163,9 @@ def test_import_json_upserts_by_ref(
     assert [c["action"] for c in body["changes"]] == ["new", "new"]
     doc["centres"][0]["name"] = "Nouveau nom fictif"
     second = client.post("/v1/admin/centres/import", json=doc, headers=admin_headers).json()
-    assert (second["created"], second["updated"]) == (0, 2)
+    # Only the centre that changed counts as updated; the other is reported unchanged.
+    assert (second["created"], second["updated"]) == (0, 1)
+    assert sorted(c["action"] for c in second["changes"]) == ["unchanged", "updated"]
     assert count_centres(engine) == 2
     names = [c["name"] for c in client.get("/v1/centres?q=nouveau").json()["items"]]
     assert names == ["Nouveau nom fictif"]

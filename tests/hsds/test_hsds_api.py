@@ -102,7 +102,8 @@ def test_organization_and_modified_filters(hsds_client: TestClient) -> None:
     services = contents(hsds_client, "/hsds/services")
     latest = max(s["last_modified"] for s in services)
     recent = contents(hsds_client, "/hsds/services", modified_after=latest)
-    assert [s["last_modified"] for s in recent] == [latest]
+    # One import writes its centres at one instant: those are the latest, and only those.
+    assert recent and {s["last_modified"] for s in recent} == {latest}
     assert contents(hsds_client, "/hsds/services", modified_after="2999-01-01T00:00:00") == []
     assert len(contents(hsds_client, "/hsds/services", modified_after="2000-01-01")) == len(
         services

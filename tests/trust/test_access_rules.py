@@ -57,6 +57,7 @@ RULES: dict[tuple[str, str], str] = {
     ("PATCH", "/v1/admin/centres/{centre_id}"): ADMIN,
     ("DELETE", "/v1/admin/centres/{centre_id}"): ADMIN,
     ("POST", "/v1/admin/centres/import"): ADMIN,
+    ("GET", "/v1/admin/centres/template.xlsx"): ADMIN,
     ("POST", "/v1/admin/centres/{centre_id}/inbox/enable"): ADMIN,
     ("POST", "/v1/admin/keys"): ADMIN,
     ("GET", "/v1/admin/keys"): ADMIN,
