@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.deps import AdminDep, SessionDep, SettingsDep
 from app.dispatcher.signing import EXAMPLE_SECRET
-from app.schemas.common import Page, Strict
+from app.schemas.common import Strict
 from app.schemas.directory import (
     CentreAdmin,
     CentreIn,
@@ -20,6 +20,7 @@ from app.schemas.directory import (
     ImportReport,
     Ref,
 )
+from app.schemas.responses import CentreAdminPage
 from app.services import centres as service
 from app.services import importer, keys
 
@@ -61,16 +62,17 @@ IMPORT_SCHEMA = {
 }
 
 
-@router.get("/centres", response_model=Page[CentreAdmin], summary="List every centre")
+@router.get("/centres", response_model=CentreAdminPage, summary="List every centre")
 def list_centres(
     _: AdminDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-) -> Page[CentreAdmin]:
+) -> CentreAdminPage:
     """All centres, inactive ones included, sorted by ref."""
     rows, total = service.list_centres(session, limit=limit, offset=offset)
-    return Page(items=[service.to_admin(c) for c in rows], total=total, limit=limit, offset=offset)
+    items = [service.to_admin(c) for c in rows]
+    return CentreAdminPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/centres", status_code=201, response_model=CentreAdmin, summary="Create a centre")

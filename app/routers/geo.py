@@ -15,7 +15,7 @@ from app.schemas.common import NO_NUL
 router = APIRouter(tags=["geography"])
 
 
-class PlaceOut(BaseModel):
+class ResolvedPlace(BaseModel):
     label: str
     lat: float
     lon: float
@@ -30,8 +30,8 @@ class PlaceOut(BaseModel):
 class ResolveOut(BaseModel):
     query: str
     status: Literal["ok", "ambiguous"]
-    best: PlaceOut | None
-    candidates: list[PlaceOut]
+    best: ResolvedPlace | None
+    candidates: list[ResolvedPlace]
 
 
 class RegionAtOut(BaseModel):

@@ -77,7 +77,7 @@ MATCH_EXAMPLES: dict[str, Any] = {
 }  # fmt: skip
 
 
-class PlaceOut(BaseModel):
+class MatchPlace(BaseModel):
     label: str
     region_code: str
     lat: float
@@ -107,7 +107,7 @@ class MatchResult(BaseModel):
 
 class MatchResponse(BaseModel):
     policy_version: str
-    location: PlaceOut
+    location: MatchPlace
     results: list[MatchResult]
     eligible_count: int
     excluded: dict[str, int]
