@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.set_defaults(handler=_import)
 
+    export = sub.add_parser("export", help="write the directory to a file")
+    export.add_argument("--format", choices=["hsds"], required=True, help="hsds: HSDS 3.0")
+    export.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of texts")
+    export.add_argument("file", type=Path, help="where to write it (- for standard output)")
+    export.set_defaults(handler=_export)
+
     keys = sub.add_parser("keys", help="API keys").add_subparsers(required=True, metavar="ACTION")
     create = keys.add_parser("create", help="create a key (printed once)")
     create.add_argument("--role", required=True, choices=["admin", "centre", "partner"])
@@ -165,6 +171,23 @@ def _import_file(path: Path) -> int:
         print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 1
     print(f"imported {len(report.refs)} centres ({report.created} new, {report.updated} updated)")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """The active directory as an HSDS 3.0 data package (JSON tables, docs/hsds.md)."""
+    from app.db import get_engine
+    from app.hsds import package
+    from app.services.directory_index import DirectoryIndex
+
+    directory = DirectoryIndex(get_engine(), 0.1).get()
+    doc = package.export(directory.centres_by_name, args.lang)
+    text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    if str(args.file) == "-":
+        sys.stdout.write(text)
+    else:
+        args.file.write_text(text, encoding="utf-8")
+    print(f"{len(doc['organization'])} centres written as HSDS 3.0", file=sys.stderr)
     return 0
 
 

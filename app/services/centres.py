@@ -149,10 +149,18 @@ def deactivate_centre(session: Session, centre_id: uuid.UUID) -> Centre:
 
 
 def apply_fields(
-    session: Session, centre: Centre, data: CentreFields, locations: list[Location]
+    session: Session,
+    centre: Centre,
+    data: CentreFields,
+    locations: list[Location],
+    *,
+    keep: frozenset[str] = frozenset(),
 ) -> None:
-    """Overwrite every field of `centre` from a full record (create and import upsert)."""
+    """Overwrite every field of `centre` from a full record (create and import upsert), but
+    those of `keep` that the record does not give."""
     for name in SCALAR_FIELDS:
+        if name in keep and name not in data.model_fields_set:
+            continue
         setattr(centre, name, getattr(data, name))
     centre.updated_at = utcnow()
     _set_links(centre, data.regions_served, data.specialties, data.client_groups)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.errors import InvalidInput
+from app.hsds import package as hsds_package
 from app.models import Centre, Location
 from app.schemas.directory import CentreIn, ImportReport
 from app.services.centres import (
@@ -50,6 +51,8 @@ def _parse_json(text: str) -> list[Any]:
         raise InvalidInput(f"malformed JSON at line {exc.lineno}, column {exc.colno}") from exc
     except RecursionError as exc:
         raise InvalidInput("the JSON is nested too deeply") from exc
+    if hsds_package.is_package(doc):
+        return hsds_package.to_records(doc)
     if not isinstance(doc, dict) or not isinstance(doc.get("centres"), list):
         raise InvalidInput('a JSON import is an object {"centres": [...]}')
     if set(doc) != {"centres"}:
@@ -127,12 +130,12 @@ def import_records(
     """Upsert every record by ref, or none: any invalid record fails the whole import."""
     rules = rules or Rules()
     centres, errors = validate_records(records)
-    placed: list[tuple[CentreIn, list[Location]]] = []
+    placed: list[tuple[int, CentreIn, list[Location]]] = []
     for index, centre in centres:
         try:
             check_inbox(centre.inbox, ["inbox", "url"], production=rules.production)
             locations = resolve_locations(centre.locations, ["locations"], geocode=rules.geocode)
-            placed.append((centre, locations))
+            placed.append((index, centre, locations))
         except InvalidInput as exc:
             for err in exc.errors or []:
                 errors.append(_record_error(index, centre.ref, err["loc"], err["msg"]))
@@ -146,12 +149,16 @@ def import_records(
             errors=errors,
         )
     created = updated = 0
-    for data, locations in placed:
+    for index, data, locations in placed:
         existing = get_centre_by_ref(session, data.ref)
         row = existing or Centre(ref=data.ref, name=data.name)
-        apply_fields(session, row, data, locations)
+        # An HSDS package does not carry some fields: a centre already known keeps them.
+        keep: frozenset[str] = frozenset()
+        if existing:
+            keep = getattr(records[index], "keep", frozenset())
+        apply_fields(session, row, data, locations, keep=keep)
         session.add(row)
         created, updated = (created, updated + 1) if existing else (created + 1, updated)
     mark_directory_changed(session)
     session.flush()
-    return ImportReport(created=created, updated=updated, refs=[c.ref for c, _ in placed])
+    return ImportReport(created=created, updated=updated, refs=[c.ref for _, c, _ in placed])
