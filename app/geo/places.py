@@ -63,30 +63,30 @@ class GeoError(InvalidInput):
     """A location that cannot be used as given. Rendered as a 422 problem document whose
     `candidates` member lists the places the client may choose from (possibly none)."""
 
-    title = "Location not usable"
     slug = "location-invalid"
+    code = "location_invalid"
 
-    def __init__(self, detail: str, *, candidates: list[Place] | None = None, **extra: Any):
+    def __init__(self, code: str, *, candidates: list[Place] | None = None, **extra: Any):
         self.candidates: list[Place] = list(candidates or [])
-        super().__init__(detail, candidates=[c.to_dict() for c in self.candidates], **extra)
+        super().__init__(code, candidates=[c.to_dict() for c in self.candidates], **extra)
 
 
 class OutsideQuebec(GeoError):
     """The postal code or point is real but not in Québec."""
 
-    title = "Location outside Québec"
     slug = "location-outside-quebec"
+    code = "location_outside_quebec"
 
 
 class Ambiguous(GeoError):
     """Several places fit (homonyms in different regions, an FSA spanning regions)."""
 
-    title = "Ambiguous location"
     slug = "location-ambiguous"
+    code = "location_ambiguous"
 
 
 class NotResolved(GeoError):
     """Nothing in Québec's reference geography matches the input."""
 
-    title = "Location not found"
     slug = "location-not-found"
+    code = "location_not_found"

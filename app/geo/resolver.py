@@ -82,29 +82,30 @@ class Resolver:
         """
         text = q.strip()
         if not text or len(text) > MAX_QUERY_LENGTH:
-            raise NotResolved("Give a postal code, an FSA or a municipality name.", query=q)
+            raise NotResolved("location_query_empty", query=q)
         postal = parse_postal_code(text)
         if postal is not None:
             return self._resolve_postal(q, postal)
         if _MUNICIPALITY_CODE.fullmatch(text):
             place = self.municipality_by_code(text)
             if place is None:
-                raise NotResolved(f"No Québec municipality has the code {text}.", query=q)
+                raise NotResolved("municipality_code_unknown", query=q, code_given=text)
             return ResolveResult(q, place)
         return self._resolve_name(q, text)
 
     def _resolve_postal(self, q: str, postal: PostalCode) -> ResolveResult:
         if not postal.in_quebec:
             raise OutsideQuebec(
-                f"{postal.text} is a postal code of {postal.province}, outside Québec.",
+                "postal_code_outside_quebec",
                 query=q,
+                postal_code=postal.text,
                 province=postal.province,
             )
         if postal.fsa in self._fsa_choices:
             return ResolveResult(q, None, list(self._fsa_choices[postal.fsa]), "ambiguous")
         place = self._fsa_places.get(postal.fsa)
         if place is None:
-            raise NotResolved(f"No Québec postal area starts with {postal.fsa}.", query=q)
+            raise NotResolved("fsa_unknown", query=q, fsa=postal.fsa)
         if postal.ldu:
             tail = place.label[len(postal.fsa) :]
             place = replace(place, label=postal.text + tail, kind="postal_code")
@@ -119,7 +120,7 @@ class Resolver:
             # A qualifier that rules everything out is a mistake in the qualifier, not the name.
             matches = kept or matches
         if not matches:
-            raise NotResolved(f"No Québec municipality or postal code matches {text!r}.", query=q)
+            raise NotResolved("place_not_found", query=q, text=text)
         return self._decide(q, matches)
 
     def _decide(self, q: str, matches: list[Match]) -> ResolveResult:
@@ -165,18 +166,18 @@ class Resolver:
             return self._one(postal_code, postal=True)
         if municipality:
             return self._one(municipality)
-        raise NotResolved("Give a postal code, a municipality or a point (lat, lon).")
+        raise NotResolved("location_required")
 
     def _one(self, text: str, *, postal: bool = False) -> Place:
         return self._one_cached(text, postal)
 
     def _one_uncached(self, text: str, postal: bool) -> Place:
         if postal and parse_postal_code(text) is None:
-            raise NotResolved(f"{text!r} is not a Canadian postal code.", query=text)
+            raise NotResolved("postal_code_invalid", query=text)
         result = self.resolve(text)
         if result.best is None:
             raise Ambiguous(
-                f"{text!r} matches several places: choose one, or give the municipality.",
+                "place_ambiguous",
                 candidates=result.candidates,
                 query=text,
                 **self._ask_municipality(text),
@@ -200,7 +201,7 @@ class Resolver:
 
     def _point_place(self, lat: float | None, lon: float | None, municipality: str | None) -> Place:
         if lat is None or lon is None:
-            raise GeoError("Give both lat and lon.")
+            raise GeoError("lat_lon_pair")
         region = self.region_at(lat, lon)
         point = Place(
             f"{lat:.5f}, {lon:.5f}", lat, lon, region, None, None, "point", 1.0, (region,)
@@ -227,10 +228,10 @@ class Resolver:
     def region_at(self, lat: float, lon: float) -> str:
         """Region code of a point; OutsideQuebec when it is not in (or just off) Québec."""
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also false for NaN
-            raise GeoError("Latitude must be within -90..90 and longitude within -180..180.")
+            raise GeoError("lat_lon_range")
         found = self.region_index.locate(lat, lon)
         if found is None:
-            raise OutsideQuebec(f"The point ({lat:.5f}, {lon:.5f}) is outside Québec.")
+            raise OutsideQuebec("point_outside_quebec", point=f"{lat:.5f}, {lon:.5f}")
         return found[0]
 
     def check_point_near(
@@ -250,8 +251,9 @@ class Resolver:
         km = great_circle_km(*origin, lat, lon)
         if km > allowed:
             raise GeoError(
-                f"The point ({lat:.5f}, {lon:.5f}) is {km:.0f} km from "
-                f"{municipality_place.label}; at most {allowed:.0f} km is accepted.",
+                "point_far_from_municipality",
+                point=f"{lat:.5f}, {lon:.5f}",
+                place=municipality_place.label,
                 distance_km=round(km, 1),
                 max_km=round(allowed, 1),
             )
@@ -264,7 +266,7 @@ class Resolver:
         """GeoJSON geometry of a region; app.errors.NotFound for an unknown code."""
         region = self.regions.get(code)
         if region is None:
-            raise NotFound(f"No administrative region has the code {code!r}.")
+            raise NotFound("region_not_found", region_code=code)
         return region.geometry
 
     def region_geometry_json(self, code: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound, field_error
 from app.geo import get_resolver
 from app.geo.postal import parse_postal_code
 from app.hsds.catalogue import Filters, Item, Near, PageRequest, View, ndjson, page_json
@@ -32,7 +32,7 @@ def answer(items: list[Item], page: PageRequest, fmt: str, *, pick: str = "body"
 def one(view: View, kind: str, record_id: str, *, pick: str = "full") -> bytes:
     item = view.by_id[kind].get(record_id.lower())
     if item is None:
-        raise NotFound(f"no {kind.removesuffix('s').replace('_', ' ')} with id {record_id}")
+        raise NotFound("hsds_not_found", kind=kind.removesuffix("s"), record_id=record_id)
     body: bytes = getattr(item, pick)
     return body
 
@@ -74,15 +74,16 @@ def near_postcode(postcode: str | None, proximity: str | None) -> Near | None:
     if postcode is None:
         if metres is not None:
             raise InvalidInput(
-                "proximity needs a postcode to measure from",
-                errors=[{"loc": ["query", "proximity"], "msg": "give a postcode too"}],
+                "hsds_proximity_alone",
+                errors=[field_error(["query", "proximity"], "hsds_proximity_alone")],
             )
         return None
     parsed = parse_postal_code(postcode)
     if parsed is None:
         raise InvalidInput(
-            f"{postcode!r} is not a Canadian postal code or FSA",
-            errors=[{"loc": ["query", "postcode"], "msg": "expected e.g. G9A 1A1 or G9A"}],
+            "postal_code_invalid",
+            errors=[field_error(["query", "postcode"], "pattern_postal_code")],
+            query=postcode,
         )
     fsa = get_resolver().fsas.get(parsed.fsa) if parsed.in_quebec else None
     if fsa is None:  # another province, or no such area: no service here covers it
@@ -99,7 +100,10 @@ def _metres(proximity: str | None) -> float | None:
         metres = -1.0
     if not 0 < metres <= MAX_PROXIMITY_M:  # also refuses nan and inf
         raise InvalidInput(
-            f"proximity is a distance in metres, above 0 and at most {MAX_PROXIMITY_M}",
-            errors=[{"loc": ["query", "proximity"], "msg": "expected e.g. 5000"}],
+            "hsds_proximity_range",
+            errors=[
+                field_error(["query", "proximity"], "hsds_proximity_range", limit=MAX_PROXIMITY_M)
+            ],
+            limit=MAX_PROXIMITY_M,
         )
     return metres

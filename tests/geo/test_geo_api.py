@@ -148,5 +148,7 @@ def test_import_places_locations_through_the_resolver(
     )
     assert refused.status_code == 422, refused.text
     far_error, outside_error = refused.json()["errors"]
-    assert "km from Trois-Rivières" in far_error["msg"]
-    assert "outside Québec" in outside_error["msg"]
+    assert far_error["type"] == "point_far_from_municipality"
+    assert "km de Trois-Rivières" in far_error["msg"]
+    assert outside_error["type"] == "point_outside_quebec"
+    assert "hors du Québec" in outside_error["msg"]
