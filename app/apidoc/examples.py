@@ -72,6 +72,9 @@ TABLE: dict[tuple[str, str], tuple[str, Examples]] = {
                                                           "A (fictitious) centre", CENTRE)),
     ("get", "/v1/centres.geojson"): ("answer", answer("Les points de service (extrait)",
                                                       "The service points (excerpt)", GEOJSON)),
+    ("get", "/metrics"): ("answer", answer(
+        "Mesures Prometheus (extrait)", "Prometheus metrics (excerpt)",
+        "# TYPE ttx_http_requests_total counter\n")),
     ("get", "/hsds/"): ("answer", answer(
         "Version HSDS et profil", "HSDS version and profile",
         {"version": "3.0", "profile": "https://docs.openreferral.org/en/3.0/",

@@ -110,11 +110,17 @@ class ReferralState(BaseModel):
     state: str
 
 
+class OwnInbox(BaseModel):
+    url: str
+    enabled: bool
+
+
 class CentreIntake(BaseModel):
     id: str
     ref: str
     intake_status: Literal["open", "paused"]
     weekly_capacity: int
+    inbox: OwnInbox | None = Field(description="The webhook endpoint, or null (pull)")
 
 
 class ConsultationBrief(BaseModel):
