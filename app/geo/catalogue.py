@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from app.geo.data import Fsa, Municipality
+from app.geo.data import Fsa, Locality, Municipality
 from app.geo.places import Place
 from app.geo.text import name_key
 
 
-def municipality_labels(municipalities: Sequence[Municipality]) -> list[str]:
-    """The name, made unique where names repeat: `Saint-Donat (Matawinie)`, `Disraeli (Ville)`.
+def municipality_labels(
+    municipalities: Sequence[Municipality], other_names: Iterable[str] = ()
+) -> list[str]:
+    """The name, made unique where names repeat: `Saint-Donat (Matawinie)`, `Disraeli (Ville)`,
+    and `Saint-Henri (Bellechasse)` beside Montréal's Saint-Henri (`other_names`: localities).
 
     A label sent back as a query resolves to that municipality alone (see the qualifiers).
     """
     keys = [name_key(m.name) for m in municipalities]
     per_name = Counter(keys)
+    per_name.update({name_key(n) for n in other_names})
     per_mrc = Counter((k, m.mrc_code) for k, m in zip(keys, municipalities, strict=True))
     per_kind = Counter(
         (k, m.mrc_code, m.designation) for k, m in zip(keys, municipalities, strict=True)
@@ -34,7 +38,9 @@ def municipality_labels(municipalities: Sequence[Municipality]) -> list[str]:
     return labels
 
 
-def municipality_places(municipalities: Sequence[Municipality]) -> list[Place]:
+def municipality_places(
+    municipalities: Sequence[Municipality], other_names: Iterable[str] = ()
+) -> list[Place]:
     """One place per municipality, index-aligned with the input."""
     return [
         Place(
@@ -47,8 +53,39 @@ def municipality_places(municipalities: Sequence[Municipality]) -> list[Place]:
             kind="municipality",
             regions=(m.region_code,),
         )
-        for m, label in zip(municipalities, municipality_labels(municipalities), strict=True)
+        for m, label in zip(
+            municipalities, municipality_labels(municipalities, other_names), strict=True
+        )
     ]
+
+
+def locality_places(localities: Sequence[Locality], towns: dict[str | None, Place]) -> list[Place]:
+    """One place per locality, index-aligned with the input, labelled with the name people use
+    and its municipality: `Sainte-Foy (Québec)`, `Saint-Michel (Montréal)`.
+
+    A locality of Québec City whose name is also a municipality elsewhere says `ville de
+    Québec`, so the label, sent back as a query, is not read as the province.
+    """
+    homonyms = {name_key(p.municipality or "") for p in towns.values()}
+    places = []
+    for loc in localities:
+        town = towns[loc.municipality_code]
+        where = town.label
+        if where == "Québec" and name_key(loc.name) in homonyms:
+            where = "ville de Québec"
+        places.append(
+            Place(
+                label=f"{loc.name} ({where})",
+                lat=loc.lat,
+                lon=loc.lon,
+                region_code=town.region_code,
+                municipality=town.municipality,
+                municipality_code=town.municipality_code,
+                kind="locality",
+                regions=(town.region_code,),
+            )
+        )
+    return places
 
 
 def fsa_place(fsa: Fsa, by_code: dict[str, Municipality]) -> Place:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from app.errors import InvalidInput
 
-PlaceKind = Literal["postal_code", "fsa", "municipality", "point"]
+PlaceKind = Literal["postal_code", "fsa", "municipality", "locality", "point"]
 Status = Literal["ok", "ambiguous"]
 
 

@@ -15,13 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import NotFound
-from app.geo.catalogue import fsa_place, fsa_region_candidates, municipality_places
+from app.geo.catalogue import (
+    fsa_place,
+    fsa_region_candidates,
+    locality_places,
+    municipality_places,
+)
 from app.geo.data import (
     DEFAULT_DATA_DIR,
     Fsa,
+    Locality,
     Municipality,
     Region,
     load_fsas,
+    load_localities,
     load_municipalities,
     load_regions,
 )
@@ -49,15 +56,19 @@ class Resolver:
         municipalities: Sequence[Municipality],
         fsas: Sequence[Fsa],
         regions: Sequence[Region],
+        localities: Sequence[Locality] = (),
     ) -> None:
         self.municipalities = list(municipalities)
         self.by_code = {m.code: m for m in self.municipalities}
-        self._places = municipality_places(self.municipalities)
-        self._place_by_code = {p.municipality_code: p for p in self._places}
+        self.localities = [loc for loc in localities if loc.kind != "alias"]
+        towns = municipality_places(self.municipalities, (loc.name for loc in self.localities))
+        self._place_by_code = {p.municipality_code: p for p in towns}
+        # Index-aligned with the name index's targets: the municipalities, then the localities.
+        self._places = towns + locality_places(self.localities, self._place_by_code)
         self.regions = {r.code: r for r in regions}
         self.region_index = RegionIndex(regions)
         self._geometry_json: dict[str, str] = {}
-        self.names = NameIndex(self.municipalities, regions)
+        self.names = NameIndex(self.municipalities, regions, localities)
         names_fr = {r.code: r.name_fr for r in regions}
         self.fsas = {f.fsa: f for f in fsas}
         self._fsa_places = {f.fsa: fsa_place(f, self.by_code) for f in fsas if not f.ambiguous}
@@ -70,7 +81,12 @@ class Resolver:
     @classmethod
     def from_dir(cls, data_dir: Path = DEFAULT_DATA_DIR) -> Resolver:
         """Load the data files of `data_dir` (the project's data/ by default)."""
-        return cls(load_municipalities(data_dir), load_fsas(data_dir), load_regions(data_dir))
+        return cls(
+            load_municipalities(data_dir),
+            load_fsas(data_dir),
+            load_regions(data_dir),
+            load_localities(data_dir),
+        )
 
     # --- free text -------------------------------------------------------------------------
 
@@ -115,7 +131,12 @@ class Resolver:
         matches = self.names.match(name)
         for qualifier in qualifiers:
             allowed = self.names.qualifier_filter(qualifier)
-            kept = [m for m in matches if allowed is not None and m.index in allowed]
+            targets = self.names.targets
+            kept = [
+                m
+                for m in matches
+                if allowed is not None and targets[m.index].municipality in allowed
+            ]
             # A qualifier that rules everything out is a mistake in the qualifier, not the name.
             matches = kept or matches
         if not matches:
@@ -124,15 +145,10 @@ class Resolver:
 
     def _decide(self, q: str, matches: list[Match]) -> ResolveResult:
         first = matches[0]
-        top_key = self.names.keys[first.index]
-        homonyms = [
-            m
-            for m in matches
-            if m.confidence == first.confidence and self.names.keys[m.index] == top_key
-        ]
+        homonyms = [m for m in matches if m.confidence == first.confidence and m.key == first.key]
         places = [self._with_confidence(m) for m in matches]
-        spans_regions = len({self.municipalities[m.index].region_code for m in homonyms}) > 1
-        if spans_regions or first.confidence < MIN_CONFIDENCE:
+        spans_regions = len({self._places[m.index].region_code for m in homonyms}) > 1
+        if spans_regions or not first.sure or first.confidence < MIN_CONFIDENCE:
             return ResolveResult(q, None, places, "ambiguous")
         return ResolveResult(q, places[0], places[1:])
 

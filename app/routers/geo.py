@@ -22,7 +22,7 @@ class PlaceOut(BaseModel):
     region_code: str
     municipality: str | None
     municipality_code: str | None
-    kind: Literal["postal_code", "fsa", "municipality", "point"]
+    kind: Literal["postal_code", "fsa", "municipality", "locality", "point"]
     confidence: float
     regions: list[str]
 
