@@ -13,7 +13,7 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import __version__, problems
+from app import __version__, problems, web
 from app.db import make_engine
 from app.deps import SessionGate
 from app.dispatcher import start_embedded
@@ -93,6 +93,7 @@ def create_app(
     # come first so their requests skip matching the others' paths. No two routers share a path.
     for module in (intake, health, directory, geo, inbox, admin, staff, privacy):
         app.include_router(module.router)
+    web.install(app)  # the public site (after the API routes and the problem handlers)
     return app
 
 

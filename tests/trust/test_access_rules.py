@@ -17,6 +17,8 @@ from tests.conftest import make_key
 from tests.factories import centre_record
 
 PUBLIC, ADMIN, CENTRE, PARTNER, OPTIONAL_KEY = "public", "admin", "centre", "partner", "optional"
+# A form of the public site: anyone may post it, with the CSRF token its page gave (else 403).
+FORM = "form"
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -54,8 +56,13 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/v1/admin/deliveries/{event_id}/replay"): ADMIN,
     ("POST", "/v1/admin/privacy/export"): ADMIN,
     ("POST", "/v1/admin/privacy/erase"): ADMIN,
-}
-DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    # The public site (app/web), in both languages.
+    **{("GET", path): PUBLIC for path in (
+        "/", "/en/", "/confidentialite", "/en/privacy", "/accessibilite", "/en/accessibility",
+        "/a-propos", "/en/about",
+    )},
+}  # fmt: skip
+DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
 
 
 def app_routes() -> set[tuple[str, str]]:
@@ -114,6 +121,10 @@ ALLOWED = {
 def test_rule_holds(client: TestClient, keys: dict[str, dict], method: str, path: str) -> None:
     rule = RULES[(method, path)]
     url = concrete(path)
+    if rule == FORM:  # no CSRF token: refused to everyone, whatever key comes along
+        for headers in ({}, *keys.values()):
+            assert client.request(method, url, headers=headers, data={}).status_code == 403
+        return
     for who in (None, ADMIN, CENTRE, PARTNER):
         headers = keys[who] if who else {}
         status = client.request(method, url, headers=headers, json={}).status_code
