@@ -78,9 +78,12 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.server import uvicorn_options
 
     app = create_app(embedded_dispatcher=False if args.no_dispatcher else None)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level="info", **uvicorn_options(get_settings())
+    )
     return 0
 
 

@@ -112,12 +112,14 @@ def require(*roles: str) -> Callable[..., Principal]:
     """A dependency that authenticates the caller and checks its role (401, then 403)."""
 
     def check(
+        request: Request,
         session: SessionDep,
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     ) -> Principal:
         principal = authenticate(session, authorization)
         if principal.role not in roles:
             raise Forbidden(f"this route needs a key with role {' or '.join(roles)}")
+        request.app.state.limiter.check_key(principal.role, str(principal.key_id))
         return principal
 
     return check

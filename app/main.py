@@ -22,6 +22,7 @@ from app.middleware import RequestGuard
 from app.problems import PROBLEM_SCHEMA
 from app.ratelimit import RateLimiter
 from app.routers import admin, directory, geo, health, inbox, intake, privacy, staff
+from app.security import CORSPolicy, cors_origins, default_headers
 from app.services.directory_index import DirectoryIndex
 from app.services.matching import LoadTracker
 from app.services.sweeper import Sweeper, install_hooks
@@ -74,6 +75,9 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses={"4XX": PROBLEM_SCHEMA},
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
         # Off: no signal at all, and no per-request look-up of the providers either.
         telemetry=None if settings.telemetry else _NO_TELEMETRY,
     )
@@ -88,7 +92,10 @@ def create_app(
         RequestGuard,
         default=settings.max_body_bytes,
         overrides={"/v1/admin/centres/import": settings.max_import_bytes},
+        headers=default_headers(settings),
     )
+    if cors_origins(settings):
+        app.add_middleware(CORSPolicy, settings=settings)
     # The router tries each included router in turn: the busiest routes (matching, intake)
     # come first so their requests skip matching the others' paths. No two routers share a path.
     for module in (intake, health, directory, geo, inbox, admin, staff, privacy):

@@ -1,4 +1,5 @@
-"""ASGI middleware: refuse oversized bodies and undecodable URLs before any handler runs."""
+"""ASGI middleware: refuse oversized bodies and undecodable URLs before any handler runs, and
+add the security headers of `app.security` to every answer."""
 
 from __future__ import annotations
 
@@ -26,10 +27,20 @@ class RequestGuard:
     and a closure. The router would otherwise decode bad bytes to U+FFFD and carry on with
     altered text."""
 
-    def __init__(self, app: ASGIApp, *, default: int, overrides: dict[str, int]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        default: int,
+        overrides: dict[str, int],
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
         self.app = app
         self.default = default
         self.overrides = overrides
+        # Added to every answer unless the route set the same header (app.security).
+        self.headers = headers if headers is not None else [(b"x-content-type-options", b"nosniff")]
+        self._names = {name for name, _ in self.headers}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,7 +49,10 @@ class RequestGuard:
 
         async def send_nosniff(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message["headers"], (b"x-content-type-options", b"nosniff")]
+                own = message["headers"]
+                names = {name.lower() for name, _ in own} & self._names
+                extra = [h for h in self.headers if h[0] not in names] if names else self.headers
+                message["headers"] = [*own, *extra]
             await send(message)
 
         # Servers hand over the path as received (`raw_path`, percent-encoded) beside its decoding.

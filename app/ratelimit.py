@@ -1,11 +1,13 @@
-"""Abuse limits: per client address on the public endpoints, per key for partners.
+"""Abuse limits: per client address (IPv6 by /64) on the public endpoints, per key for every
+key holder (partners, centres, staff), each role at its own rate.
 
-Counters live in this process by default and in Redis when `TTX_REDIS_URL` is set, so that
-every replica shares them. Both count a moving window: at most N requests in any period of
-the rate's length."""
+Counters live in this process by default (a restart forgets them) and in Redis when
+`TTX_REDIS_URL` is set, so that every replica shares them and they survive a restart. Both
+count a moving window: at most N requests in any period of the rate's length."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -17,6 +19,22 @@ from limits.strategies import MovingWindowRateLimiter
 
 from app.errors import TooManyRequests
 from app.settings import Settings
+
+
+def client_key(host: str | None) -> str:
+    """What the public limit counts: the client's IPv4 address, or its IPv6 /64 network
+    (one household or machine holds a whole /64 and could take a new address per request)."""
+    if not host:
+        return "-"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # a unix socket or a test client's name
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return host
 
 
 class RateLimiter:
@@ -32,6 +50,15 @@ class RateLimiter:
         self._local = MovingWindows()
         self.public: RateLimitItem = parse(settings.rate_limit_public)
         self.partner: RateLimitItem = parse(settings.rate_limit_partner)
+        self.by_role: dict[str, RateLimitItem] = {
+            "partner": self.partner,
+            "centre": parse(settings.rate_limit_centre),
+            "admin": parse(settings.rate_limit_admin),
+        }
+
+    def check_key(self, role: str, key_id: str) -> None:
+        """Count one request of a key, at its role's rate (every caller has a limit)."""
+        self.check(self.by_role[role], "key", key_id)
 
     def check(self, rate: RateLimitItem, *identity: str) -> None:
         """Count one request; raise 429 with `Retry-After` when over the limit."""

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER = "change-me"
+# Words that mark a value someone meant to replace, in any case and spelling.
+_PLACEHOLDER_WORDS = ("changeme", "change-me", "change_me", "placeholder", "secret", "password",
+                      "example", "xxxx", "todo", "replace", "default", "1234")  # fmt: skip
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 12
+
+
+def weak_secret(value: str) -> str | None:
+    """Why a comma-separated list of keys is not fit for production, or None.
+
+    Each key needs 32 characters or more, at least 12 distinct ones (a length and entropy
+    floor: `secrets.token_urlsafe(32)` gives 43 characters of some 30 distinct), and none of
+    the words people put in a value they meant to replace."""
+    keys = [k.strip() for k in value.split(",")]
+    if not any(keys):
+        return "is empty"
+    for n, key in enumerate(keys, start=1):
+        where = f"key {n}" if len(keys) > 1 else "the key"
+        if not key:
+            return f"has an empty {where}"
+        if len(key) < SECRET_MIN_LENGTH:
+            return f"{where} is shorter than {SECRET_MIN_LENGTH} characters"
+        if len(set(key)) < SECRET_MIN_DISTINCT:
+            return f"{where} has fewer than {SECRET_MIN_DISTINCT} distinct characters"
+        folded = key.lower()
+        if any(word in folded for word in _PLACEHOLDER_WORDS):
+            return f"{where} looks like a placeholder"
+    return None
 
 
 class Settings(BaseSettings):
@@ -34,17 +63,49 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rate_limit_public: str = "20/minute"
     rate_limit_partner: str = "600/minute"
+    # A centre's own tools poll its inbox: generous for a loop once a second, not for a flood.
+    rate_limit_centre: str = "120/minute"
+    rate_limit_admin: str = "1200/minute"
     geocoder: Literal["off", "nominatim"] = "off"
     # FastAPI's native OpenTelemetry (traces, metrics and logs to the globally configured
     # providers). Off unless asked for: spans could carry what people submit.
     telemetry: bool = False
     geocoder_user_agent: str = "trouve-ton-x"
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (CIDRs or addresses,
+    # comma-separated). None by default: the client address is the TCP peer's.
+    trusted_proxies: str = ""
+    # Origins allowed to call the API from a browser (CORS), comma-separated. None by default.
+    cors_origins: str = ""
+    # /docs and /openapi.json: served in development; in production only when set to true.
+    public_docs: bool | None = None
+    # Bounds on each request head, enforced by the server before the app sees it (431).
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    max_headers: int = Field(default=100, ge=10, le=1000)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",")):
+            if part:
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"TTX_TRUSTED_PROXIES: {part!r} is not an address or a CIDR network"
+                    ) from None
+        return value
 
     @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> Settings:
-        if self.env == "production" and PLACEHOLDER in self.secret_key:
-            raise ValueError("TTX_SECRET_KEY must be set to a real secret when TTX_ENV=production")
+    def _refuse_weak_secrets_in_production(self) -> Settings:
+        if self.env == "production":
+            problem = weak_secret(self.secret_key)
+            if problem:
+                raise ValueError(f"TTX_SECRET_KEY {problem} (TTX_ENV=production)")
         return self
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.env == "development" if self.public_docs is None else self.public_docs
 
     @property
     def is_sqlite(self) -> bool:

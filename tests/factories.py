@@ -51,3 +51,7 @@ def montreal_record(ref: str = "test-mtl-1", **overrides: Any) -> dict[str, Any]
     )
     base.update(overrides)
     return base
+
+
+# A production-grade TTX_SECRET_KEY for tests (random-looking, no placeholder word).
+STRONG_KEY = "tEsT-k3y_9fQ2wLm7ZpR4vXc8NbJ6hGd1SaYu0"  # noqa: S105

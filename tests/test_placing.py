@@ -7,6 +7,7 @@ from app.geo import Place
 from app.schemas.directory import LocationIn
 from app.services.centres import Rules, resolve_locations
 from app.settings import Settings
+from tests.factories import STRONG_KEY
 
 ADDRESS = LocationIn(address="1 rue Fictive", municipality="Trois-Rivières")
 
@@ -37,5 +38,7 @@ def test_offline_when_the_geocoder_fails_or_strays() -> None:
 
 def test_rules_from_settings() -> None:
     assert Rules.from_settings(Settings()).geocode is None
-    on = Rules.from_settings(Settings(geocoder="nominatim", env="production", secret_key="x" * 32))
+    on = Rules.from_settings(
+        Settings(geocoder="nominatim", env="production", secret_key=STRONG_KEY)
+    )
     assert on.production and on.geocode is not None

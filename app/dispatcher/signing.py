@@ -11,6 +11,10 @@ import time
 from collections.abc import Mapping
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  # nosec B105  # a format prefix, not a secret
+# Secrets printed in documentation (ours, and the Standard Webhooks specification's example):
+# anyone can sign with them, so no inbox may use one.
+EXAMPLE_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105  # nosec B105
+PUBLISHED_SECRETS = frozenset({EXAMPLE_SECRET})
 TOLERANCE_SECONDS = 5 * 60
 
 

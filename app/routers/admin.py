@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import AdminDep, SessionDep, SettingsDep
+from app.dispatcher.signing import EXAMPLE_SECRET
 from app.schemas.common import Page, Strict
 from app.schemas.directory import (
     CentreAdmin,
@@ -25,7 +26,6 @@ from app.services import importer, keys
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 # The OpenAPI example's webhook secret: published on purpose, it protects nothing.
-EXAMPLE_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105  # nosec B105
 CENTRE_EXAMPLES: dict[str, Any] = {
     "fr": {
         "summary": "Un centre généraliste à Trois-Rivières",

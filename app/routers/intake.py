@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep, get_directory
 from app.errors import Forbidden
 from app.matching import LoadVector
-from app.ratelimit import RateLimiter
+from app.ratelimit import RateLimiter, client_key
 from app.routing import JsonBodyRoute
 from app.schemas.intake import (
     CONSULTATION_EXAMPLES,
@@ -53,7 +53,10 @@ async def rate_limited(request: Request, caller: CallerDep) -> Principal | None:
     if caller is not None:
         rate, who = limiter.partner, ("key", str(caller.key_id))
     else:
-        rate, who = limiter.public, ("ip", request.client.host if request.client else "-")
+        rate, who = (
+            limiter.public,
+            ("ip", client_key(request.client.host if request.client else None)),
+        )
     if limiter.shared:  # a Redis round trip: off the event loop
         await run_in_threadpool(limiter.check, rate, *who)
     else:
@@ -133,7 +136,9 @@ def submit(
     if body.website:  # the honeypot: accept, store nothing
         return JSONResponse(_decoy(), status_code=201)
     scope = (
-        f"key:{caller.key_id}" if caller else f"ip:{request.client.host if request.client else '-'}"
+        f"key:{caller.key_id}"
+        if caller
+        else f"ip:{client_key(request.client.host if request.client else None)}"
     )
     replay = None
     if idempotency_key is not None:

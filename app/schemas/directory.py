@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
+from app.dispatcher.signing import PUBLISHED_SECRETS
 from app.schemas.common import (
     ClientGroupCodes,
     IntakeStatus,
@@ -42,6 +43,8 @@ def _check_secret(value: str) -> str:
         raise ValueError("inbox secret must look like whsec_<base64>") from exc
     if not 24 <= len(raw) <= 64:
         raise ValueError("inbox secret must hold 24 to 64 random bytes")
+    if value in PUBLISHED_SECRETS:
+        raise ValueError("this inbox secret is a published example; generate your own")
     return value
 
 

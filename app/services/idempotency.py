@@ -1,9 +1,12 @@
 """`Idempotency-Key`: the same key and body replay the first answer; another body is refused;
-a duplicate that arrives while the first is still being processed gets 409."""
+a duplicate that arrives while the first is still being processed gets 409 with
+`Retry-After`. A claim is a lease: one left by a process that died (killed mid-request) is
+taken over once `LEASE` has passed, so the client's retry goes through."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,8 +21,10 @@ from app.errors import Conflict, InvalidInput
 from app.models import IdempotencyRecord
 
 KEEP = timedelta(hours=24)
-# An in-flight record older than this belongs to a request that died: it may be taken over.
-ABANDONED = timedelta(seconds=60)
+# An in-flight claim older than this belongs to a request that died: it may be taken over.
+# Above the longest a live request holds it (30 s waiting for a session, then its work).
+LEASE = timedelta(seconds=45)
+IN_PROGRESS = "a request with this Idempotency-Key is already being processed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +45,8 @@ def begin(engine: Engine, scope: str, key: str, request_hash: str) -> Replay | N
     try:
         with session_scope(engine) as session:
             return _claim(session, scope, key, request_hash)
-    except IntegrityError as exc:
-        raise Conflict("a request with this Idempotency-Key is already being processed") from exc
+    except IntegrityError as exc:  # a concurrent duplicate claimed it first, just now
+        raise Conflict(IN_PROGRESS, retry_after=_seconds(LEASE)) from exc
 
 
 def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay | None:
@@ -68,8 +73,8 @@ def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay 
         raise InvalidInput("this Idempotency-Key was already used with a different body")
     if record.state == "done" and record.response_status is not None:
         return Replay(record.response_status, record.response_body or {})
-    if now - record.created_at < ABANDONED:
-        raise Conflict("a request with this Idempotency-Key is already being processed")
+    if now - record.created_at < LEASE:
+        raise Conflict(IN_PROGRESS, retry_after=_seconds(LEASE - (now - record.created_at)))
     # Take the abandoned claim over only if nobody else did since we read it.
     taken = session.execute(
         update(IdempotencyRecord)
@@ -82,8 +87,12 @@ def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay 
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("a request with this Idempotency-Key is already being processed")
+        raise Conflict(IN_PROGRESS, retry_after=_seconds(LEASE))
     return None
+
+
+def _seconds(left: timedelta) -> int:
+    return max(1, math.ceil(left.total_seconds()))
 
 
 def finish(session: Session, scope: str, key: str, status: int, body: dict[str, Any]) -> None:

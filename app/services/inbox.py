@@ -38,10 +38,11 @@ def list_referrals(
         query.order_by(col(Referral.created_at).desc()).limit(limit).offset(offset)
     ).all()
     actor = f"centre:{centre_id}"
-    pulled = [r.id for r in rows if r.state == "pending"]
+    moved = referrals.deliver_pending(session, [r.id for r in rows if r.state == "pending"], actor)
     for referral in rows:
-        referrals.mark_delivered(session, referral, actor)
-    dispatcher.acknowledge_pull(session, pulled)
+        if referral.state == "pending":
+            session.refresh(referral)  # moved by this read or by a concurrent one
+    dispatcher.acknowledge_pull(session, moved)
     items = [_item(session, settings, r, actor) for r in rows]
     session.flush()
     return items, total

@@ -69,9 +69,17 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX) or len(token) > 200:
         raise Unauthorized("malformed Authorization header; expected: Bearer <key>")
     digest = hash_key(token)
-    row = session.scalars(select(ApiKey).where(col(ApiKey.key_hash) == digest)).one_or_none()
+    found = session.execute(
+        select(ApiKey, Centre.active)  # type: ignore[call-overload]
+        .outerjoin(Centre, col(Centre.id) == col(ApiKey.centre_id))
+        .where(col(ApiKey.key_hash) == digest)
+    ).one_or_none()
+    row, centre_active = (found[0], found[1]) if found is not None else (None, None)
     if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at:
         raise Unauthorized("unknown or revoked API key")
+    if row.role == "centre" and not centre_active:
+        # A deactivated (or deleted) centre's key reads nothing and changes nothing.
+        raise Unauthorized("this key's centre is deactivated")
     return Principal(key_id=row.id, role=row.role, centre_id=row.centre_id)
 
 

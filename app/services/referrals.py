@@ -227,6 +227,7 @@ def accept(session: Session, referral: Referral, actor: str) -> Referral:
         return referral
     if referral.state not in OPEN:
         raise Conflict(f"this referral is {referral.state}; it can no longer be accepted")
+    refuse_if_expired(referral)
     now = utcnow()
     referral.responded_at = now
     referral.delivered_at = referral.delivered_at or now
@@ -250,6 +251,7 @@ def decline(
     """The centre declines; the consultation moves on to the next centre."""
     if referral.state not in OPEN:
         raise Conflict(f"this referral is {referral.state}; it can no longer be declined")
+    refuse_if_expired(referral)
     referral.responded_at = utcnow()
     referral.decline_reason, referral.decline_note = reason, note
     transition(session, referral, "declined", actor, reason=reason, note=note)
@@ -306,20 +308,22 @@ def cancel(session: Session, referral: Referral, actor: str, note: str | None) -
     return referral
 
 
-def mark_delivered(session: Session, referral: Referral, actor: str) -> None:
-    """The centre has the referral (webhook answered 2xx, or read through the inbox API)."""
-    if referral.state == "pending":
-        referral.delivered_at = utcnow()
-        transition(session, referral, "delivered", actor, at=referral.delivered_at)
-
-
 def on_webhooks_delivered(session: Session, delivered: Sequence[dispatcher.Delivered]) -> None:
     """Dispatcher hook: `referral.created` webhooks reached their centres, so those referrals
-    still pending are now delivered. Set-based (one UPDATE and one INSERT per batch); the
-    version bump makes a concurrent change to the same referral fail as a conflict."""
+    still pending are now delivered."""
     ids = [d.subject_id for d in delivered if d.event_type == "referral.created" and d.subject_id]
+    deliver_pending(session, ids, "dispatcher")
+
+
+def deliver_pending(session: Session, ids: Sequence[uuid.UUID], actor: str) -> set[uuid.UUID]:
+    """Mark those of `ids` still pending as delivered; return the ones this call moved.
+
+    Set-based (one UPDATE and one INSERT) and conditional on the state, so two readers of the
+    same inbox never conflict: the second finds nothing left to move (on PostgreSQL its UPDATE
+    waits for the first to commit, then re-reads the state). The version bump makes a
+    concurrent accept or decline of the same referral, made from an older read, a conflict."""
     if not ids:
-        return
+        return set()
     now = utcnow()
     moved = (
         session.execute(
@@ -334,9 +338,20 @@ def on_webhooks_delivered(session: Session, delivered: Sequence[dispatcher.Deliv
     if moved:
         insert_rows(session, ReferralEvent, *(
             {"id": uuid.uuid4(), "referral_id": referral_id, "at": now, "from_state": "pending",
-             "to_state": "delivered", "actor": "dispatcher", "reason": None, "note": None}
+             "to_state": "delivered", "actor": actor, "reason": None, "note": None}
             for referral_id in moved
         ))  # fmt: skip
+    return set(moved)
+
+
+def refuse_if_expired(referral: Referral) -> None:
+    """Expiry is a rule, not a sweep: past `expires_at` an answer is refused even if the
+    sweeper has not moved the request on yet."""
+    if referral.state in OPEN and referral.expires_at <= utcnow():
+        raise Conflict(
+            f"this referral expired at {referral.expires_at.isoformat()}; "
+            "the request has moved, or will move, to the next centre"
+        )
 
 
 _REFERRAL = Referral.__table__  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from app.main import create_app
 from app.models import Centre, OutboxEvent
 from app.settings import Settings
 from tests.conftest import both_backends, make_key
-from tests.factories import DEMO_SECRET, centre_record, montreal_record
+from tests.factories import DEMO_SECRET, STRONG_KEY, centre_record, montreal_record
 
 PROBLEM = "application/problem+json"
 
@@ -211,7 +211,7 @@ def test_oversized_body_is_413(client: TestClient, admin_headers: dict[str, str]
 
 
 def test_production_refuses_inboxes_that_reach_inside(settings: Settings) -> None:
-    production = settings.model_copy(update={"env": "production", "secret_key": "k" * 40})
+    production = settings.model_copy(update={"env": "production", "secret_key": STRONG_KEY})
     with TestClient(create_app(production, embedded_dispatcher=False)) as client:
         headers = make_key(client.app.state.engine, "admin")  # type: ignore[attr-defined]
         for url in ("https://127.0.0.1/x", "http://inbox.example.org/x", "https://10.0.0.8/x",
