@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.errors import NotFound
 from app.geo.catalogue import (
@@ -46,6 +46,7 @@ MIN_CONFIDENCE = 0.7  # below this, a guess is offered as a candidate, never as 
 # immutable; errors (ambiguous, not found) are not remembered and are worked out each time.
 PLACE_CACHE_SIZE = 4096
 _MUNICIPALITY_CODE = re.compile(r"\d{5}")
+_T = TypeVar("_T")
 
 
 class Resolver:
@@ -129,19 +130,41 @@ class Resolver:
     def _resolve_name(self, q: str, text: str) -> ResolveResult:
         name, qualifiers = split_qualifiers(text)
         matches = self.names.match(name)
-        for qualifier in qualifiers:
-            allowed = self.names.qualifier_filter(qualifier)
-            targets = self.names.targets
-            kept = [
-                m
-                for m in matches
-                if allowed is not None and targets[m.index].municipality in allowed
-            ]
-            # A qualifier that rules everything out is a mistake in the qualifier, not the name.
-            matches = kept or matches
         if not matches:
             raise NotResolved(f"No Québec municipality or postal code matches {text!r}.", query=q)
-        return self._decide(q, matches)
+        postal = None
+        contradicted = False
+        for qualifier in qualifiers:
+            if parse_postal_code(qualifier) is not None:
+                postal = qualifier  # "Saint-Donat, J0T 2C0": the postal code tells which
+                continue
+            allowed = self.names.qualifier_filter(qualifier)
+            if allowed is None:
+                continue  # not a place name: a street, a note
+            targets = self.names.targets
+            kept = [m for m in matches if targets[m.index].municipality in allowed]
+            # A hint that rules every match out is never ignored: the answer is not sure.
+            contradicted = contradicted or not kept
+            matches = kept or matches
+        result = self._decide(q, matches)
+        if postal is not None:
+            result = self._with_postal_hint(result, postal)
+        if contradicted and result.best is not None:
+            return ResolveResult(q, None, [result.best, *result.candidates], "ambiguous")
+        return result
+
+    def _with_postal_hint(self, result: ResolveResult, postal_code: str) -> ResolveResult:
+        """The homonym a postal code designates; not sure when it names another region."""
+        if result.best is None:
+            picked = self._pick(result.candidates, postal_code, None, None)
+            if picked is None:
+                return result
+            others = [c for c in result.candidates if c is not picked]
+            return ResolveResult(result.query, picked, others)
+        fsa = self._known_fsa(postal_code)
+        if fsa is not None and result.best.region_code not in fsa.regions:
+            return ResolveResult(result.query, None, [result.best, *result.candidates], "ambiguous")
+        return result
 
     def _decide(self, q: str, matches: list[Match]) -> ResolveResult:
         first = matches[0]
@@ -170,18 +193,88 @@ class Resolver:
 
         A point wins (region by polygon) and takes the municipality's name when one is given
         and lies near it. Without a point, an urban postal code in the municipality's region
-        gives the finer position; otherwise the municipality does. Raises Ambiguous (with
-        candidates), OutsideQuebec or NotResolved.
+        gives the finer position; otherwise the municipality does. A municipality name shared
+        by places in several regions is told apart by the point or the postal code given with
+        it. A postal code whose FSA is not in the reference gives way to the point or the
+        municipality. Raises Ambiguous (with candidates), OutsideQuebec or NotResolved; the
+        error's `field` says which input was at fault.
         """
         if lat is not None or lon is not None:
-            return self._point_place(lat, lon, municipality)
+            fsa = self._known_fsa(postal_code) if postal_code else None  # malformed: an error
+            point = self._point_place(lat, lon, municipality)
+            if postal_code and fsa is not None and point.municipality_code is None:
+                return self._named_by_postal(point, postal_code)
+            return point
         if municipality and postal_code:
-            return self._combine(self._one(municipality), postal_code)
+            town = self.town(municipality, postal_code=postal_code)
+            return self._combine(town, postal_code)
         if postal_code:
-            return self._one(postal_code, postal=True)
+            return _at_field("postal_code", self._one, postal_code, postal=True)
         if municipality:
-            return self._one(municipality)
+            return self.town(municipality)
         raise NotResolved("Give a postal code, a municipality or a point (lat, lon).")
+
+    def town(
+        self,
+        municipality: str,
+        *,
+        postal_code: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+    ) -> Place:
+        """The municipality or locality a location names. Homonyms in several regions
+        (`Saint-Donat`) are told apart by the point, else the postal code, given with it; a
+        name known only "close in letters" stays an error whatever the hints."""
+        try:
+            return _at_field("municipality", self._one, municipality)
+        except Ambiguous as exc:
+            picked = self._pick(exc.candidates, postal_code, lat, lon)
+            if picked is None:
+                raise
+            return picked
+
+    def _pick(
+        self,
+        candidates: Sequence[Place],
+        postal_code: str | None,
+        lat: float | None,
+        lon: float | None,
+    ) -> Place | None:
+        """The one homonym that the point or postal code designates, or None."""
+        named = [c for c in candidates if c.confidence >= MIN_CONFIDENCE]
+        if lat is not None and lon is not None:
+            near = [c for c in named if _within(self._distance(c, lat, lon))]
+            return near[0] if len(near) == 1 else None
+        fsa = self._known_fsa(postal_code) if postal_code else None
+        if fsa is None:
+            return None
+        for keep in (
+            lambda c: c.municipality_code in fsa.municipalities,
+            lambda c: c.region_code in fsa.regions,
+        ):
+            kept = [c for c in named if keep(c)]
+            if len(kept) == 1:
+                return kept[0]
+        return None
+
+    def _known_fsa(self, postal_code: str) -> Fsa | None:
+        """The FSA of a postal code, None when the reference does not list it; an error for
+        text that is not a postal code, or one of another province."""
+        parsed = parse_postal_code(postal_code)
+        if parsed is None:
+            raise NotResolved(
+                f"{postal_code!r} is not a Canadian postal code.",
+                query=postal_code,
+                field="postal_code",
+            )
+        if not parsed.in_quebec:
+            raise OutsideQuebec(
+                f"{parsed.text} is a postal code of {parsed.province}, outside Québec.",
+                query=postal_code,
+                province=parsed.province,
+                field="postal_code",
+            )
+        return self.fsas.get(parsed.fsa)
 
     def _one(self, text: str, *, postal: bool = False) -> Place:
         return self._one_cached(text, postal)
@@ -191,6 +284,13 @@ class Resolver:
             raise NotResolved(f"{text!r} is not a Canadian postal code.", query=text)
         result = self.resolve(text)
         if result.best is None:
+            if all(c.confidence < MIN_CONFIDENCE for c in result.candidates):
+                raise Ambiguous(
+                    f"{text!r} is not a Québec place we recognise for sure: check the "
+                    "spelling, or choose one of the candidates.",
+                    candidates=result.candidates,
+                    query=text,
+                )
             raise Ambiguous(
                 f"{text!r} matches several places: choose one, or give the municipality.",
                 candidates=result.candidates,
@@ -200,12 +300,15 @@ class Resolver:
         return result.best
 
     def _combine(self, town: Place, postal_code: str) -> Place:
+        fsa = self._known_fsa(postal_code)
+        if fsa is None:
+            return town  # an FSA the reference does not list yet: the municipality settles
         try:
             near = self._one(postal_code, postal=True)
         except Ambiguous:
             return town  # the municipality settles which region
         parsed = parse_postal_code(postal_code)
-        if parsed is None or self.fsas[parsed.fsa].rural or near.region_code != town.region_code:
+        if parsed is None or fsa.rural or near.region_code != town.region_code:
             return town
         return replace(
             near,
@@ -214,17 +317,29 @@ class Resolver:
             municipality_code=town.municipality_code,
         )
 
+    def _named_by_postal(self, point: Place, postal_code: str) -> Place:
+        """A point with the municipality of its postal code, when the code names one there."""
+        try:
+            named = self._one(postal_code, postal=True)
+        except GeoError:
+            return point
+        if named.municipality_code is None or named.region_code != point.region_code:
+            return point
+        return replace(
+            point, municipality=named.municipality, municipality_code=named.municipality_code
+        )
+
     def _point_place(self, lat: float | None, lon: float | None, municipality: str | None) -> Place:
         if lat is None or lon is None:
-            raise GeoError("Give both lat and lon.")
-        region = self.region_at(lat, lon)
+            raise GeoError("Give both lat and lon.", field="lat" if lat is None else "lon")
+        region = _at_field("lat", self.region_at, lat, lon)
         point = Place(
             f"{lat:.5f}, {lon:.5f}", lat, lon, region, None, None, "point", 1.0, (region,)
         )
         if not municipality:
             return point
-        town = self._one(municipality)
-        self.check_point_near(town, lat, lon)
+        town = self.town(municipality, lat=lat, lon=lon)
+        _at_field("municipality", self.check_point_near, town, lat, lon)
         return replace(
             point, municipality=town.municipality, municipality_code=town.municipality_code
         )
@@ -258,12 +373,7 @@ class Resolver:
         is a postal code qualified by its municipality); large territories get more room, up
         to the diameter of a disc of their area.
         """
-        allowed, origin = max_km, (municipality_place.lat, municipality_place.lon)
-        town = self.by_code.get(municipality_place.municipality_code or "")
-        if town is not None:
-            allowed = max(max_km, 2.0 * math.sqrt(town.area_km2 / math.pi))
-            origin = (town.lat, town.lon)
-        km = great_circle_km(*origin, lat, lon)
+        km, allowed = self._distance(municipality_place, lat, lon, max_km)
         if km > allowed:
             raise GeoError(
                 f"The point ({lat:.5f}, {lon:.5f}) is {km:.0f} km from "
@@ -271,6 +381,17 @@ class Resolver:
                 distance_km=round(km, 1),
                 max_km=round(allowed, 1),
             )
+
+    def _distance(
+        self, place: Place, lat: float, lon: float, max_km: float = 30.0
+    ) -> tuple[float, float]:
+        """(km from the place's municipality to the point, km accepted)."""
+        allowed, origin = max_km, (place.lat, place.lon)
+        town = self.by_code.get(place.municipality_code or "")
+        if town is not None:
+            allowed = max(max_km, 2.0 * math.sqrt(town.area_km2 / math.pi))
+            origin = (town.lat, town.lon)
+        return great_circle_km(*origin, lat, lon), allowed
 
     def municipality_by_code(self, code: str) -> Place | None:
         """The municipality with this official 5-digit code, or None."""
@@ -290,6 +411,20 @@ class Resolver:
             cached = json.dumps(self.region_geometry(code), separators=(",", ":"))
             self._geometry_json[code] = cached
         return cached
+
+
+def _within(distance: tuple[float, float]) -> bool:
+    km, allowed = distance
+    return km <= allowed
+
+
+def _at_field(field: str, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """Call `fn`; a GeoError it raises names `field` (the input at fault) unless it does."""
+    try:
+        return fn(*args, **kwargs)
+    except GeoError as exc:
+        exc.extra.setdefault("field", field)
+        raise
 
 
 @lru_cache(maxsize=4)
