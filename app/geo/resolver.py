@@ -248,11 +248,10 @@ class Resolver:
         fsa = self._known_fsa(postal_code) if postal_code else None
         if fsa is None:
             return None
-        for keep in (
-            lambda c: c.municipality_code in fsa.municipalities,
-            lambda c: c.region_code in fsa.regions,
-        ):
-            kept = [c for c in named if keep(c)]
+        # Whose town hall has this FSA, else which are in its regions: one, or no answer.
+        by_town = [c for c in named if c.municipality_code in fsa.municipalities]
+        by_region = [c for c in named if c.region_code in fsa.regions]
+        for kept in (by_town, by_region):
             if len(kept) == 1:
                 return kept[0]
         return None
