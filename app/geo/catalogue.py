@@ -88,11 +88,70 @@ def locality_places(localities: Sequence[Locality], towns: dict[str | None, Plac
     return places
 
 
+# Canada Post's FSA names are in English where a city is split by direction: the answers are
+# French first, so the label is said in French and the source name kept as `label_en`.
+_FSA_PHRASES_FR: tuple[tuple[str, str], ...] = (
+    ("Quebec Provincial Government", "Gouvernement du Québec"),
+    ("Quebec City", "Québec"),
+    ("Downtown Montreal", "Centre-ville de Montréal"),
+    ("Old Montreal", "Vieux-Montréal"),
+    ("Montreal North", "Montréal-Nord"),
+    ("Montreal East", "Montréal-Est"),
+    ("Montreal West", "Montréal-Ouest"),
+    ("Mount Royal", "Mont-Royal"),
+    ("(Includes Île Notre-Dame & Île Sainte-Hélène)", "(îles Notre-Dame et Sainte-Hélène)"),
+    ("Akwesasne Region", "Région d'Akwesasne"),
+    ("Central and southeast", "Centre et Sud-Est"),
+    ("South & West", "Sud et Ouest"),
+    ("Lower Riverbank", "rive basse"),
+    ("Mid-Riverbank", "rive centre"),
+    ("Upper Riverbank", "rive haute"),
+    ("North Central", "Centre-Nord"),
+    ("South Central", "Centre-Sud"),
+    ("Extremities", "périphérie"),
+    ("Outskirts", "périphérie"),
+    ("RCM", "MRC"),
+)
+_FSA_WORDS_FR = {
+    "North": "Nord",
+    "South": "Sud",
+    "East": "Est",
+    "West": "Ouest",
+    "Northeast": "Nord-Est",
+    "Northwest": "Nord-Ouest",
+    "Southeast": "Sud-Est",
+    "Southwest": "Sud-Ouest",
+    "Central": "Centre",
+    "Inner": "intérieur",
+    "Outer": "extérieur",
+}
+
+
+def fsa_name_fr(name: str) -> str:
+    """An FSA's name said in French: `Sainte-Foy Northeast` → `Sainte-Foy Nord-Est`,
+    `Quebec City Inner North` → `Québec Nord intérieur`; French names are left alone."""
+    for english, french in _FSA_PHRASES_FR:
+        name = name.replace(english, french)
+    words = name.split(" ")
+    out: list[str] = []
+    for word in words:
+        french = _FSA_WORDS_FR.get(word)
+        if french in ("intérieur", "extérieur") and out:
+            out.append(word)  # placed after the direction that follows: swapped below
+            continue
+        if french and out and out[-1] in ("Inner", "Outer"):
+            out[-1:] = [french, _FSA_WORDS_FR[out[-1]]]
+            continue
+        out.append(french or word)
+    return " ".join(out)
+
+
 def fsa_place(fsa: Fsa, by_code: dict[str, Municipality]) -> Place:
     """The FSA as one place: its point, its first region, its municipality when it has one."""
     only = by_code[fsa.municipalities[0]] if len(fsa.municipalities) == 1 else None
     return Place(
-        label=f"{fsa.fsa}, {only.name if only else fsa.name}",
+        label=f"{fsa.fsa}, {only.name if only else fsa_name_fr(fsa.name)}",
+        label_en=f"{fsa.fsa}, {only.name if only else fsa.name}",
         lat=fsa.lat,
         lon=fsa.lon,
         region_code=fsa.regions[0],
@@ -104,7 +163,10 @@ def fsa_place(fsa: Fsa, by_code: dict[str, Municipality]) -> Place:
 
 
 def fsa_region_candidates(
-    fsa: Fsa, by_code: dict[str, Municipality], region_names: dict[str, str]
+    fsa: Fsa,
+    by_code: dict[str, Municipality],
+    region_names: dict[str, str],
+    region_names_en: dict[str, str] | None = None,
 ) -> list[Place]:
     """An FSA spanning regions, as one candidate per region, placed at that region's most
     populous town hall of the FSA, so each candidate is a real place inside its region."""
@@ -117,6 +179,7 @@ def fsa_region_candidates(
         candidates.append(
             Place(
                 label=f"{fsa.fsa}, {region_names[region]}",
+                label_en=f"{fsa.fsa}, {(region_names_en or region_names)[region]}",
                 lat=anchor.lat,
                 lon=anchor.lon,
                 region_code=region,

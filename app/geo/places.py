@@ -28,12 +28,14 @@ class Place:
     kind: str
     confidence: float = 1.0
     regions: tuple[str, ...] = ()
+    label_en: str | None = None  # when the English label differs (postal areas)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the API's `best` and `candidates` entries)."""
         data = asdict(self)
         data["regions"] = list(self.regions)
         data["confidence"] = round(self.confidence, 3)
+        data["label_en"] = self.label_en or self.label
         return data
 
 

@@ -71,10 +71,13 @@ class Resolver:
         self._geometry_json: dict[str, str] = {}
         self.names = NameIndex(self.municipalities, regions, localities)
         names_fr = {r.code: r.name_fr for r in regions}
+        names_en = {r.code: r.name_en for r in regions}
         self.fsas = {f.fsa: f for f in fsas}
         self._fsa_places = {f.fsa: fsa_place(f, self.by_code) for f in fsas if not f.ambiguous}
         self._fsa_choices = {
-            f.fsa: fsa_region_candidates(f, self.by_code, names_fr) for f in fsas if f.ambiguous
+            f.fsa: fsa_region_candidates(f, self.by_code, names_fr, names_en)
+            for f in fsas
+            if f.ambiguous
         }
         # Keyed on the text exactly as given, so an answer never depends on what came before.
         self._one_cached = lru_cache(maxsize=PLACE_CACHE_SIZE)(self._one_uncached)
@@ -123,8 +126,16 @@ class Resolver:
         if place is None:
             raise NotResolved(f"No Québec postal area starts with {postal.fsa}.", query=q)
         if postal.ldu:
-            tail = place.label[len(postal.fsa) :]
-            place = replace(place, label=postal.text + tail, kind="postal_code")
+            tail, tail_en = (
+                place.label[len(postal.fsa) :],
+                (place.label_en or "")[len(postal.fsa) :],
+            )
+            place = replace(
+                place,
+                label=postal.text + tail,
+                label_en=postal.text + tail_en if tail_en else None,
+                kind="postal_code",
+            )
         return ResolveResult(q, place)
 
     def _resolve_name(self, q: str, text: str) -> ResolveResult:
@@ -312,6 +323,7 @@ class Resolver:
         return replace(
             near,
             label=f"{parsed.text}, {town.label}",
+            label_en=None,
             municipality=town.municipality,
             municipality_code=town.municipality_code,
         )

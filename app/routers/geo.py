@@ -25,6 +25,7 @@ class PlaceOut(BaseModel):
     kind: Literal["postal_code", "fsa", "municipality", "locality", "point"]
     confidence: float
     regions: list[str]
+    label_en: str
 
 
 class ResolveOut(BaseModel):

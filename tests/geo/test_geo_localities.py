@@ -146,3 +146,27 @@ def test_a_typo_of_a_real_name_still_resolves(
         assert name_key(result.best.municipality or "") == "saintgodefroi"
     else:
         assert result.best.municipality_code == code
+
+
+@pytest.mark.parametrize(
+    ("q", "label", "label_en"),
+    [
+        ("G1V", "G1V, Sainte-Foy Nord-Est", "G1V, Sainte-Foy Northeast"),
+        ("g1v 0a6", "G1V 0A6, Sainte-Foy Nord-Est", "G1V 0A6, Sainte-Foy Northeast"),
+        ("H1G 1A1", "H1G 1A1, Montréal-Nord Nord", "H1G 1A1, Montreal North North"),
+        ("H4N", "H4N, Saint-Laurent Nord-Est extérieur", "H4N, Saint-Laurent Outer Northeast"),
+    ],
+)
+def test_postal_areas_are_labelled_in_french_first(
+    resolver: Resolver, q: str, label: str, label_en: str
+) -> None:
+    best = resolver.resolve(q).best
+    assert best is not None and (best.label, best.to_dict()["label_en"]) == (label, label_en)
+
+
+def test_a_rural_fsa_spanning_regions_names_them_in_both_languages(resolver: Resolver) -> None:
+    result = resolver.resolve("G0A")
+    if result.status == "ok":
+        pytest.skip("G0A spans one region in this reference")
+    labels = {c.label for c in result.candidates}
+    assert all(c.label_en for c in result.candidates) and labels

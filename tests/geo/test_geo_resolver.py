@@ -254,4 +254,5 @@ def test_place_to_dict_is_json_ready(resolver: Resolver) -> None:
         "kind",
         "confidence",
         "regions",
+        "label_en",
     }
