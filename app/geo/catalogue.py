@@ -130,19 +130,18 @@ _FSA_WORDS_FR = {
 def fsa_name_fr(name: str) -> str:
     """An FSA's name said in French: `Sainte-Foy Northeast` → `Sainte-Foy Nord-Est`,
     `Quebec City Inner North` → `Québec Nord intérieur`; French names are left alone."""
-    for english, french in _FSA_PHRASES_FR:
-        name = name.replace(english, french)
-    words = name.split(" ")
+    for english, phrase in _FSA_PHRASES_FR:
+        name = name.replace(english, phrase)
     out: list[str] = []
-    for word in words:
-        french = _FSA_WORDS_FR.get(word)
-        if french in ("intérieur", "extérieur") and out:
-            out.append(word)  # placed after the direction that follows: swapped below
-            continue
-        if french and out and out[-1] in ("Inner", "Outer"):
-            out[-1:] = [french, _FSA_WORDS_FR[out[-1]]]
-            continue
-        out.append(french or word)
+    for word in name.split(" "):
+        said = _FSA_WORDS_FR.get(word, word)
+        if out and out[-1] in ("Inner", "Outer"):
+            # "Inner Northeast" is "Nord-Est intérieur": the adjective follows in French.
+            out[-1:] = [said, _FSA_WORDS_FR[out[-1]]]
+        elif word in ("Inner", "Outer"):
+            out.append(word)
+        else:
+            out.append(said)
     return " ".join(out)
 
 
