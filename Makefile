@@ -25,6 +25,7 @@ check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app
+	$(BIN)/lint-imports
 	$(BIN)/bandit -c pyproject.toml -r app -q
 
 bench: $(STAMP)

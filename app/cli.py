@@ -11,19 +11,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.settings import get_settings
+from app.textsafe import SafeStream
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
+    # Whatever a command prints (centre names, a referral's text) reaches a terminal.
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
     try:
+        parser = _parser()
+        args = parser.parse_args(argv)
+        handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
     except KeyboardInterrupt:
         return 130
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -4,6 +4,9 @@
   local caller could pick any address per request and escape the public rate limit. Here
   proxy headers are read only from `TTX_TRUSTED_PROXIES` (CIDRs, default none); behind a load
   balancer, list its addresses and each user is counted on their own address again.
+- **Access log.** A query string can hold a postal code, a place name or a key someone put
+  in a URL; beside the client address that is personal data. `RedactQuery` logs the path
+  only (`/v1/locations/resolve?…`).
 - **Request head.** httptools, uvicorn's fast parser, buffers header lines of any length and
   any number of headers. `BoundedHttpToolsProtocol` counts the bytes of each request head as
   they arrive and its headers as they are parsed, and answers `431 Request Header Fields Too
@@ -13,9 +16,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import logging
 from typing import Any
 
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol  # uvicorn[standard]
 
 from app.settings import Settings
@@ -87,6 +93,26 @@ class _Refused(Exception):
     """Raised from a parser callback to stop parsing a refused request."""
 
 
+class RedactQuery(logging.Filter):
+    """Drop the query string from uvicorn's access-log lines (the path stays)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, mark, _ = args[2].partition("?")
+            if mark:
+                record.args = (*args[:2], path + "?…", *args[3:])
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with `RedactQuery` on the access log."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_query"] = {"()": RedactQuery}
+    config["handlers"]["access"]["filters"] = ["redact_query"]
+    return config
+
+
 def trusted_proxies(settings: Settings) -> list[str]:
     return [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
 
@@ -100,6 +126,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "server_header": False,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": 5,
+        "log_config": log_config(),
         "http": bounded_protocol(settings.max_header_bytes, settings.max_headers),
     }
     return options

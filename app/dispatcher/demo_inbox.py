@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
 from app.dispatcher.signing import SignatureError, generate_secret, verify
+from app.textsafe import for_terminal
 
 MAX_BODY = 1024 * 1024
 
@@ -54,7 +55,7 @@ class DemoInbox(ThreadingHTTPServer):
 
     def _print(self, text: str) -> None:
         with self.lock:
-            self.out.write(text)
+            self.out.write(for_terminal(text))  # a referral's text may hold escape sequences
             self.out.flush()
 
 

@@ -19,9 +19,21 @@ from app.schemas.common import (
     SpecialtyCodes,
     Strict,
 )
+from app.textsafe import invisible_problem
 
 Ref = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,79}$")]
+
+
+def visible_name(value: str) -> str:
+    problem = invisible_problem(value)
+    if problem:
+        raise ValueError(f"the name {problem}")
+    return value
+
+
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# A name as people see it: no direction override, no zero-width character.
+Name200 = Annotated[Text200, AfterValidator(visible_name)]
 Email = Annotated[
     str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254)
 ]
@@ -72,7 +84,7 @@ class InboxIn(Strict):
 class CentreFields(Strict):
     """Fields shared by create and update (everything but the ref)."""
 
-    name: Text200
+    name: Name200
     email: Email | None = None
     phone: Phone | None = None
     website: Url | None = None
@@ -106,7 +118,7 @@ class CentreIn(CentreFields):
 class CentreUpdate(Strict):
     """A partial update: only the fields given change. `inbox: null` removes the endpoint."""
 
-    name: Text200 | None = None
+    name: Name200 | None = None
     email: Email | None = None
     phone: Phone | None = None
     website: Url | None = None

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from app.schemas.common import (
     ClientGroupCodes,
@@ -15,9 +15,13 @@ from app.schemas.common import (
     SpecialtyCodes,
     Strict,
 )
-from app.schemas.directory import Email, Phone
+from app.schemas.directory import Email, Phone, visible_name
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f<>]+$")]
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f<>]+$"),
+    AfterValidator(visible_name),
+]
 FreeText = Annotated[str, StringConstraints(max_length=2000)]
 
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.web import errors, pages, templating
+from app.web import errors, pages, request_pages, search, templating
 
 __all__ = ["install"]
 
@@ -49,6 +49,6 @@ def install(app: FastAPI) -> None:
 
     Called by the app factory after `problems.install` (it wraps those handlers)."""
     templating.mount_static(app)
-    for module in (pages,):
+    for module in (search, request_pages, pages):
         app.include_router(module.router)
     errors.install(app)

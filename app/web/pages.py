@@ -1,4 +1,4 @@
-"""The pages that only say things: home, privacy notice, accessibility statement, about."""
+"""The pages that only say things: privacy notice, accessibility statement, about."""
 
 from __future__ import annotations
 
@@ -15,11 +15,6 @@ router = APIRouter()
 # The privacy notice's version: the `notice_version` recorded with each consent given on the
 # site. Change it (and the notice) together; earlier consents keep the version they were given.
 NOTICE_VERSION: Final = "2026-01"
-
-
-@urls.page(router, "home")
-async def home(request: Request) -> HTMLResponse:
-    return render(request, "home.html")
 
 
 @urls.page(router, "privacy")

@@ -96,3 +96,18 @@ def _origin_of(request: Request) -> str:
     default = {"http": 80, "https": 443}.get(url.scheme)
     port = f":{url.port}" if url.port and url.port != default else ""
     return f"{url.scheme}://{url.hostname}{port}"
+
+
+def _link_key(settings: Settings) -> bytes:
+    newest = settings.secret_key.split(",")[0].strip()
+    return hmac.new(newest.encode(), b"ttx-web-links-v1", hashlib.sha256).digest()
+
+
+def sign(settings: Settings, *parts: str) -> str:
+    """A signature over `parts`, for links whose content must not be edited (a confirmation)."""
+    message = "\x1f".join(parts).encode()
+    return hmac.new(_link_key(settings), message, hashlib.sha256).hexdigest()[:32]
+
+
+def signed(settings: Settings, signature: str, *parts: str) -> bool:
+    return hmac.compare_digest(sign(settings, *parts), signature)

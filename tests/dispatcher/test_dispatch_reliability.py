@@ -190,8 +190,8 @@ def test_sigterm_finishes_in_flight_attempts(
 
 
 @pytest.mark.skipif(
-    os.environ.get("TTX_TEST_PG_RESTART") != "1" and os.environ.get("CI", "").lower() != "true",
-    reason="restarts the PostgreSQL server: set TTX_TEST_PG_RESTART=1 (always on under CI)",
+    os.environ.get("TTX_TEST_PG_RESTART") != "1",
+    reason="restarts the PostgreSQL server: set TTX_TEST_PG_RESTART=1 (.ci/run sets it)",
 )
 def test_worker_recovers_when_postgres_restarts(
     pg_engine: Engine, receiver: Receiver, workers: Workers

@@ -59,7 +59,13 @@ RULES: dict[tuple[str, str], str] = {
     # The public site (app/web), in both languages.
     **{("GET", path): PUBLIC for path in (
         "/", "/en/", "/confidentialite", "/en/privacy", "/accessibilite", "/en/accessibility",
-        "/a-propos", "/en/about",
+        "/a-propos", "/en/about", "/recherche", "/en/search", "/centres/{centre_id}",
+        "/en/centres/{centre_id}", "/demande", "/en/request", "/demande/confirmation",
+        "/en/request/confirmation",
+    )},
+    **{("POST", path): FORM for path in (
+        "/demande", "/en/request", "/demande/verifier", "/en/request/check", "/demande/envoyer",
+        "/en/request/send",
     )},
 }  # fmt: skip
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}

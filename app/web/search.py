@@ -1,0 +1,154 @@
+"""Home (the search and the map), results (a bookmarkable GET), and a page per centre.
+
+The results rank the directory's centres exactly as `POST /v1/matches` does: the same
+snapshot, the same load, the same pure ranking."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from functools import lru_cache
+from typing import Any
+
+from babel.numbers import format_decimal
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from app.deps import get_directory
+from app.errors import NotFound
+from app.i18n import Lang
+from app.matching import LoadVector
+from app.services.directory_index import Directory
+from app.services.matching import LoadTracker, situation
+from app.web import urls, vocabulary
+from app.web.criteria import Checked, Criteria, check
+from app.web.regionmap import region_map
+from app.web.templating import render
+
+router = APIRouter()
+RESULTS_LIMIT = 10
+
+
+@urls.page(router, "home")
+async def home(request: Request) -> HTMLResponse:
+    directory = await get_directory(request)
+    lang = urls.lang_of_request(request)
+    return render(request, "home.html", _form_context(directory, lang, Criteria(), Checked()) | {
+        "map": region_map(), "counts": directory.region_counts,
+    })  # fmt: skip
+
+
+@urls.page(router, "search")
+async def search(request: Request) -> HTMLResponse:
+    """Ranked centres for the situation in the query string; the form again when it is
+    incomplete or wrong (with its errors); a region's centres for `?region=`."""
+    directory = await get_directory(request)
+    lang = urls.lang_of_request(request)
+    criteria = Criteria.read(request.query_params)
+    if criteria.region and not criteria.asked:
+        return _region_page(request, directory, lang, criteria)
+    checked = check(criteria, lang, limit=RESULTS_LIMIT)
+    context = _form_context(directory, lang, criteria, checked)
+    if checked.request is None or checked.place is None:
+        return render(request, "search.html", context, status=200)
+    load = await current_load(request, directory)
+    outcome = directory.match_index.rank(situation(checked.request, checked.place), load=load)
+    public = public_centres(directory)
+    cards = [
+        _card(public[r.centre_id], lang, rank=r.rank, distance=r.distance_km, reasons=r.reasons)
+        for r in outcome.results
+        if r.centre_id in public
+    ]
+    return render(request, "results.html", context | {
+        "place": checked.place, "cards": cards, "excluded": sum(outcome.excluded.values()),
+        "eligible": outcome.eligible_count,
+    })  # fmt: skip
+
+
+@urls.page(router, "centre")
+async def centre(request: Request, centre_id: str) -> HTMLResponse:
+    directory = await get_directory(request)
+    lang = urls.lang_of_request(request)
+    found = public_centres(directory).get(_uuid_text(centre_id))
+    if found is None:
+        raise NotFound("no active centre with this id")
+    criteria = Criteria.read(request.query_params)
+    return render(request, "centre.html", {
+        "centre": _card(found, lang), "criteria": criteria, "query": criteria.query(),
+        "regions": [vocabulary.region_name(code, lang) for code in sorted(found["regions_served"])],
+    })  # fmt: skip
+
+
+def _region_page(
+    request: Request, directory: Directory, lang: Lang, criteria: Criteria
+) -> HTMLResponse:
+    public = public_centres(directory)
+    cards = [_card(public[e.id], lang) for e in directory.search(region=criteria.region)]
+    return render(request, "region.html", _form_context(directory, lang, criteria, Checked()) | {
+        "region_name": vocabulary.region_name(criteria.region, lang), "cards": cards,
+    })  # fmt: skip
+
+
+def _form_context(
+    directory: Directory, lang: Lang, criteria: Criteria, checked: Checked
+) -> dict[str, Any]:
+    return {
+        "criteria": criteria,
+        "query": criteria.query(),
+        "form_errors": checked.errors,
+        "errors_by_field": {e.field: e.text for e in checked.errors},
+        "candidates": checked.candidates,
+        "options": vocabulary.options(lang, languages=directory_languages(directory)),
+    }
+
+
+def _card(
+    centre: dict[str, Any],
+    lang: Lang,
+    *,
+    rank: int | None = None,
+    distance: float | None = None,
+    reasons: Any = (),
+) -> dict[str, Any]:
+    """What a page shows of a centre (public fields only, labels in the page's language)."""
+    return {
+        **centre,
+        "rank": rank,
+        "distance": format_decimal(distance, "#,##0.#", locale=lang) if distance is not None
+        else None,
+        "reasons": [r.en if lang == "en" else r.fr for r in reasons],
+        "description": centre["description_en" if lang == "en" else "description_fr"]
+        or centre["description_fr" if lang == "en" else "description_en"],
+        "labels": vocabulary.labels_of(centre, lang),
+    }  # fmt: skip
+
+
+async def current_load(request: Request, directory: Directory) -> LoadVector:
+    """Open referrals per centre as the ranking index wants them (as `POST /v1/matches`)."""
+    tracker: LoadTracker = request.app.state.load
+    counts = tracker.peek()
+    if counts is None:
+        counts = await run_in_threadpool(tracker.get)
+    return tracker.vector(directory.match_index, counts)
+
+
+@lru_cache(maxsize=4)
+def public_centres(directory: Directory) -> dict[str, dict[str, Any]]:
+    """The public fields of every active centre of this snapshot, by id (once per snapshot)."""
+    return {e.id: json.loads(e.public_json) for e in directory.entries}
+
+
+@lru_cache(maxsize=4)
+def directory_languages(directory: Directory) -> frozenset[str]:
+    return frozenset(code for e in directory.entries for code in e.languages)
+
+
+def _uuid_text(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return ""
+
+
+__all__ = ["router"]

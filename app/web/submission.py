@@ -1,0 +1,82 @@
+"""The last step of the request: the consultation stored and routed by the intake service,
+once per check-your-answers page (its token is the `Idempotency-Key`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from fastapi import Request
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.errors import Conflict
+from app.schemas.intake import ConsultationIn
+from app.services import consultations, idempotency
+from app.web.contact import consent
+from app.web.search import current_load
+
+if TYPE_CHECKING:
+    from app.web.request_pages import Step
+
+# A second click arrives while the first is being stored: wait for its answer this long.
+WAIT_FOR_FIRST_SECONDS = 10.0
+
+
+async def submit(
+    request: Request, session: Session, step: Step, token: str | None, notice_version: str
+) -> dict[str, Any]:
+    """Store the request (or find the one this token already stored) and return the answer
+    of `POST /v1/consultations` for it."""
+    if step.checked.request is None or step.person is None:
+        raise ValueError("submit() takes a step whose answers were checked")
+    body = ConsultationIn(
+        person=step.person, criteria=step.checked.request.model_copy(update={"limit": 5}),
+        message=step.contact.message or None, centre_id=step.centre_id or None,
+        consent=consent(notice_version),
+    )  # fmt: skip
+    engine = request.app.state.engine
+    scope = f"web:{request.client.host if request.client else '-'}"
+    if token is not None:
+        digest = idempotency.body_hash(body.model_dump_json().encode())
+        replay = await _claim(engine, scope, token, digest)
+        if replay is not None:
+            return replay
+    from app.deps import get_directory
+
+    directory = await get_directory(request)
+    load = await current_load(request, directory)
+    settings = request.app.state.settings
+
+    def write() -> dict[str, Any]:
+        try:
+            consultation, referral = consultations.submit(
+                session, settings, directory, load, body, None
+            )
+            answer = consultations.answer(directory, consultation, referral)
+            if token is not None:
+                idempotency.finish(session, scope, token, 201, answer)
+        except BaseException:
+            if token is not None:
+                session.rollback()
+                idempotency.abandon(engine, scope, token)
+            raise
+        if referral is not None:
+            request.app.state.load.add(str(referral.centre_id))
+        return answer
+
+    return await run_in_threadpool(write)
+
+
+async def _claim(engine: Any, scope: str, token: str, digest: str) -> dict[str, Any] | None:
+    """The stored answer when this token was already answered; None when this request now
+    holds the token. A duplicate still in flight is waited for (a double click)."""
+    with anyio.move_on_after(WAIT_FOR_FIRST_SECONDS):
+        while True:
+            try:
+                replay = await run_in_threadpool(idempotency.begin, engine, scope, token, digest)
+            except Conflict:
+                await anyio.sleep(0.2)
+                continue
+            return replay.body if replay is not None else None
+    raise Conflict("this request is still being sent")
