@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Self
+
+from app.i18n import Lang, gettext
 
 PROBLEM_BASE = "https://trouvetonx.example.org/problems/"
 
@@ -13,12 +15,29 @@ class AppError(Exception):
     status = 400
     title = "Bad request"
     slug = "bad-request"
+    title_key: ClassVar[str | None] = None  # the title in the catalogues, when it is there
 
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.extra = extra
+        self.key: str | None = None
+        self.params: dict[str, Any] = {}
+
+    @classmethod
+    def said(cls, key: str, /, *, params: dict[str, Any] | None = None, **kwargs: Any) -> Self:
+        """The error with its message from the catalogues: `detail` in French, and in any
+        language through `detail_in`. A parameter that is a `Said` key is translated too."""
+        error = cls(_say(key, "fr", params or {}), **kwargs)
+        error.key, error.params = key, dict(params or {})
+        return error
+
+    def detail_in(self, lang: Lang) -> str:
+        return _say(self.key, lang, self.params) if self.key else self.detail
+
+    def title_in(self, lang: Lang) -> str:
+        return gettext(self.title_key, lang) if self.title_key else self.title
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -33,6 +52,15 @@ class AppError(Exception):
             body["errors"] = self.errors
         body.update(self.extra)
         return body
+
+
+class Said(str):
+    """A message parameter that is itself a catalogue key (`geo.province.K`)."""
+
+
+def _say(key: str, lang: Lang, params: dict[str, Any]) -> str:
+    filled = {k: gettext(v, lang) if isinstance(v, Said) else v for k, v in params.items()}
+    return gettext(key, lang, **filled)
 
 
 class InvalidInput(AppError):

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from app.errors import PROBLEM_BASE, AppError, Conflict, PayloadTooLarge
+from app.i18n import lang_of, negotiate
 
 log = logging.getLogger("ttx")
 PROBLEM_JSON = "application/problem+json"
@@ -74,7 +75,12 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if "retry_after" in exc.extra:
             headers = {"Retry-After": str(exc.extra["retry_after"])}
-        return problem_response(exc.to_problem(request.url.path), headers)
+        body = exc.to_problem(request.url.path)
+        if exc.key or exc.title_key:  # French first; English by `lang` or Accept-Language
+            asked = request.query_params.get("lang")
+            lang = lang_of(asked) if asked else negotiate(request.headers.get("accept-language"))
+            body["title"], body["detail"] = exc.title_in(lang), exc.detail_in(lang)
+        return problem_response(body, headers)
 
     @app.exception_handler(StaleDataError)
     async def stale(request: Request, exc: StaleDataError) -> JSONResponse:

@@ -52,7 +52,7 @@ ALIAS_CONFIDENCE = 0.97
 # A sure typo: this confidence, less TYPO_STEP per edit. A guess that is not sure: its letter
 # similarity, capped below the resolver's threshold (app.geo.resolver.MIN_CONFIDENCE).
 TYPO_CONFIDENCE = 0.95
-TYPO_STEP = 0.1
+TYPO_STEP = 0.07
 UNSURE_CEILING = 0.6
 DESIGNATION_PREFIXES = ("ville de ", "municipalite de ", "paroisse de ", "village de ", "city of ")
 # The generic heads of names: "Saint-", "Lac-"… say little about which place is meant.
@@ -79,6 +79,7 @@ class Target:
 
 
 BIG_TOWN = 10_000  # a five-letter name takes a typo when this many people live there
+CITY = 50_000  # a city's long name (12 letters or more) takes one typo more
 
 
 def allowed_edits(tail: str, population: int) -> int:
@@ -105,12 +106,15 @@ def is_swap(a: str, b: str) -> bool:
     )
 
 
-def sure_typo(query: str, name: str, tail: str, edits: int, population: int) -> bool:
+def sure_typo(
+    query: str, name: str, tail: str, edits: int, population: int, runner_up: int = 99
+) -> bool:
     """Whether `query` is `name` (both short keys) mistyped, rather than another word.
 
     Sure when the slip is in the generic head only (`Mnt-Joli`, `S.t-Godefroi`), when it is
     two letters swapped in a name of four letters or more, or when the distinctive part is
-    long enough to take `edits` typos.
+    long enough to take `edits` typos. A city's long name (`troa riviere`) takes one more
+    when the next name (`runner_up`: its edits) is further still.
     """
     if edits == 0:
         return True
@@ -119,7 +123,10 @@ def sure_typo(query: str, name: str, tail: str, edits: int, population: int) -> 
         return True
     if len(tail) >= 4 and is_swap(query, name):
         return True
-    return edits <= allowed_edits(tail, population)
+    allowed = allowed_edits(tail, population)
+    if population >= CITY and len(tail) >= 12 and runner_up > edits:
+        allowed += 1
+    return edits <= allowed
 
 
 def repaired_saints(words: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -271,9 +278,10 @@ class NameIndex:
         )
         edits, _, top_key = best[order[0]]
         closest = {best[t][2] for t in order if best[t][0] <= edits}
+        runner_up = min((best[t][0] for t in order if best[t][2] != top_key), default=99)
         population = max(self.targets[t].population for t in self._fuzzy_targets_of[top_key])
         tail = self._tails[top_key]
-        sure = closest == {top_key} and sure_typo(k, top_key, tail, edits, population)
+        sure = closest == {top_key} and sure_typo(k, top_key, tail, edits, population, runner_up)
         matches = []
         for t in order[:CANDIDATE_LIMIT]:
             t_edits, score, name = best[t]

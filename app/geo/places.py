@@ -66,6 +66,7 @@ class GeoError(InvalidInput):
     `candidates` member lists the places the client may choose from (possibly none)."""
 
     title = "Location not usable"
+    title_key = "geo.title.invalid"
     slug = "location-invalid"
 
     def __init__(self, detail: str, *, candidates: list[Place] | None = None, **extra: Any):
@@ -77,6 +78,7 @@ class OutsideQuebec(GeoError):
     """The postal code or point is real but not in Québec."""
 
     title = "Location outside Québec"
+    title_key = "geo.title.outside"
     slug = "location-outside-quebec"
 
 
@@ -84,6 +86,7 @@ class Ambiguous(GeoError):
     """Several places fit (homonyms in different regions, an FSA spanning regions)."""
 
     title = "Ambiguous location"
+    title_key = "geo.title.ambiguous"
     slug = "location-ambiguous"
 
 
@@ -91,4 +94,5 @@ class NotResolved(GeoError):
     """Nothing in Québec's reference geography matches the input."""
 
     title = "Location not found"
+    title_key = "geo.title.not_found"
     slug = "location-not-found"

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.errors import NotFound
+from app.errors import NotFound, Said
 from app.geo.catalogue import (
     fsa_place,
     fsa_region_candidates,
@@ -102,21 +102,22 @@ class Resolver:
         """
         text = q.strip()
         if not text or len(text) > MAX_QUERY_LENGTH:
-            raise NotResolved("Give a postal code, an FSA or a municipality name.", query=q)
+            raise NotResolved.said("geo.give_query", query=q)
         postal = parse_postal_code(text)
         if postal is not None:
             return self._resolve_postal(q, postal)
         if _MUNICIPALITY_CODE.fullmatch(text):
             place = self.municipality_by_code(text)
             if place is None:
-                raise NotResolved(f"No Québec municipality has the code {text}.", query=q)
+                raise NotResolved.said("geo.code_unknown", params={"code": text}, query=q)
             return ResolveResult(q, place)
         return self._resolve_name(q, text)
 
     def _resolve_postal(self, q: str, postal: PostalCode) -> ResolveResult:
         if not postal.in_quebec:
-            raise OutsideQuebec(
-                f"{postal.text} is a postal code of {postal.province}, outside Québec.",
+            raise OutsideQuebec.said(
+                "geo.postal_outside",
+                params={"code": postal.text, "province": Said(f"geo.province.{postal.fsa[0]}")},
                 query=q,
                 province=postal.province,
             )
@@ -124,7 +125,7 @@ class Resolver:
             return ResolveResult(q, None, list(self._fsa_choices[postal.fsa]), "ambiguous")
         place = self._fsa_places.get(postal.fsa)
         if place is None:
-            raise NotResolved(f"No Québec postal area starts with {postal.fsa}.", query=q)
+            raise NotResolved.said("geo.fsa_unknown", params={"fsa": postal.fsa}, query=q)
         if postal.ldu:
             tail, tail_en = (
                 place.label[len(postal.fsa) :],
@@ -142,7 +143,7 @@ class Resolver:
         name, qualifiers = split_qualifiers(text)
         matches = self.names.match(name)
         if not matches:
-            raise NotResolved(f"No Québec municipality or postal code matches {text!r}.", query=q)
+            raise NotResolved.said("geo.not_found", params={"text": text}, query=q)
         postal = None
         contradicted = False
         for qualifier in qualifiers:
@@ -223,7 +224,7 @@ class Resolver:
             return _at_field("postal_code", self._one, postal_code, postal=True)
         if municipality:
             return self.town(municipality)
-        raise NotResolved("Give a postal code, a municipality or a point (lat, lon).")
+        raise NotResolved.said("geo.give_location")
 
     def town(
         self,
@@ -272,14 +273,16 @@ class Resolver:
         text that is not a postal code, or one of another province."""
         parsed = parse_postal_code(postal_code)
         if parsed is None:
-            raise NotResolved(
-                f"{postal_code!r} is not a Canadian postal code.",
+            raise NotResolved.said(
+                "geo.not_postal_code",
+                params={"text": postal_code},
                 query=postal_code,
                 field="postal_code",
             )
         if not parsed.in_quebec:
-            raise OutsideQuebec(
-                f"{parsed.text} is a postal code of {parsed.province}, outside Québec.",
+            raise OutsideQuebec.said(
+                "geo.postal_outside",
+                params={"code": parsed.text, "province": Said(f"geo.province.{parsed.fsa[0]}")},
                 query=postal_code,
                 province=parsed.province,
                 field="postal_code",
@@ -291,18 +294,16 @@ class Resolver:
 
     def _one_uncached(self, text: str, postal: bool) -> Place:
         if postal and parse_postal_code(text) is None:
-            raise NotResolved(f"{text!r} is not a Canadian postal code.", query=text)
+            raise NotResolved.said("geo.not_postal_code", params={"text": text}, query=text)
         result = self.resolve(text)
         if result.best is None:
             if all(c.confidence < MIN_CONFIDENCE for c in result.candidates):
-                raise Ambiguous(
-                    f"{text!r} is not a Québec place we recognise for sure: check the "
-                    "spelling, or choose one of the candidates.",
-                    candidates=result.candidates,
-                    query=text,
+                raise Ambiguous.said(
+                    "geo.not_sure", params={"text": text}, candidates=result.candidates, query=text
                 )
-            raise Ambiguous(
-                f"{text!r} matches several places: choose one, or give the municipality.",
+            raise Ambiguous.said(
+                "geo.several",
+                params={"text": text},
                 candidates=result.candidates,
                 query=text,
                 **self._ask_municipality(text),
@@ -342,7 +343,7 @@ class Resolver:
 
     def _point_place(self, lat: float | None, lon: float | None, municipality: str | None) -> Place:
         if lat is None or lon is None:
-            raise GeoError("Give both lat and lon.", field="lat" if lat is None else "lon")
+            raise GeoError.said("geo.give_lat_lon", field="lat" if lat is None else "lon")
         region = _at_field("lat", self.region_at, lat, lon)
         point = Place(
             f"{lat:.5f}, {lon:.5f}", lat, lon, region, None, None, "point", 1.0, (region,)
@@ -369,10 +370,12 @@ class Resolver:
     def region_at(self, lat: float, lon: float) -> str:
         """Region code of a point; OutsideQuebec when it is not in (or just off) Québec."""
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also false for NaN
-            raise GeoError("Latitude must be within -90..90 and longitude within -180..180.")
+            raise GeoError.said("geo.point_range")
         found = self.region_index.locate(lat, lon)
         if found is None:
-            raise OutsideQuebec(f"The point ({lat:.5f}, {lon:.5f}) is outside Québec.")
+            raise OutsideQuebec.said(
+                "geo.point_outside", params={"lat": f"{lat:.5f}", "lon": f"{lon:.5f}"}
+            )
         return found[0]
 
     def check_point_near(
@@ -386,9 +389,15 @@ class Resolver:
         """
         km, allowed = self._distance(municipality_place, lat, lon, max_km)
         if km > allowed:
-            raise GeoError(
-                f"The point ({lat:.5f}, {lon:.5f}) is {km:.0f} km from "
-                f"{municipality_place.label}; at most {allowed:.0f} km is accepted.",
+            raise GeoError.said(
+                "geo.point_far",
+                params={
+                    "lat": f"{lat:.5f}",
+                    "lon": f"{lon:.5f}",
+                    "km": f"{km:.0f}",
+                    "place": municipality_place.label,
+                    "max_km": f"{allowed:.0f}",
+                },
                 distance_km=round(km, 1),
                 max_km=round(allowed, 1),
             )
@@ -412,7 +421,7 @@ class Resolver:
         """GeoJSON geometry of a region; app.errors.NotFound for an unknown code."""
         region = self.regions.get(code)
         if region is None:
-            raise NotFound(f"No administrative region has the code {code!r}.")
+            raise NotFound.said("geo.region_unknown", params={"code": code})
         return region.geometry
 
     def region_geometry_json(self, code: str) -> str:

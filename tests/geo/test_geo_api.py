@@ -148,8 +148,8 @@ def test_import_places_locations_through_the_resolver(
     )
     assert refused.status_code == 422, refused.text
     far_error, outside_error = refused.json()["errors"]
-    assert "km from Trois-Rivières" in far_error["msg"]
-    assert "outside Québec" in outside_error["msg"]
+    assert "km de Trois-Rivières" in far_error["msg"]  # French first
+    assert "hors du Québec" in outside_error["msg"]
 
 
 def test_resolve_a_former_municipality(client: TestClient) -> None:
@@ -173,3 +173,29 @@ def test_a_match_from_a_former_municipality_is_placed_there(client: TestClient) 
     unsure = client.post("/v1/matches", json={"location": {"municipality": "Xyzville"}})
     assert unsure.status_code == 422 and unsure.headers["content-type"] == PROBLEM
     assert unsure.json()["type"].endswith("location-ambiguous")
+
+
+@pytest.mark.parametrize(
+    ("headers", "params", "title", "detail"),
+    [
+        ({}, {}, "Lieu introuvable", "Aucune municipalité"),
+        ({"Accept-Language": "en-CA,en;q=0.9"}, {}, "Location not found", "No Québec"),
+        ({"Accept-Language": "en"}, {"lang": "fr"}, "Lieu introuvable", "Aucune municipalité"),
+        ({}, {"lang": "en"}, "Location not found", "No Québec"),
+    ],
+)
+def test_location_problems_are_french_first(
+    client: TestClient, headers: dict[str, str], params: dict[str, str], title: str, detail: str
+) -> None:
+    answer = client.get("/v1/locations/resolve", params={"q": "zzqxv", **params}, headers=headers)
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["title"] == title and problem["detail"].startswith(detail)
+    assert problem["type"].endswith("location-not-found")  # the stable code, in any language
+
+
+def test_a_foreign_postal_code_names_its_province_in_french(client: TestClient) -> None:
+    problem = client.get("/v1/locations/resolve", params={"q": "M5V 3L9"}).json()
+    assert problem["detail"] == "M5V 3L9 est un code postal de l'Ontario, hors du Québec."
+    english = client.get("/v1/locations/resolve", params={"q": "M5V 3L9", "lang": "en"}).json()
+    assert english["detail"] == "M5V 3L9 is a postal code of Ontario, outside Québec."

@@ -76,7 +76,8 @@ def test_hints_never_confirm_a_guess(resolver: Resolver) -> None:
     # Dixville is in Estrie, like J1H: still no reason to take "Xyzville" for it.
     with pytest.raises(Ambiguous) as caught:
         resolver.place(municipality="Xyzville", postal_code="J1H 1A1")
-    assert "for sure" in caught.value.detail
+    assert "avec certitude" in caught.value.detail
+    assert "for sure" in caught.value.detail_in("en")
     with pytest.raises(Ambiguous):
         resolver.place(municipality="Xyzville", lat=45.07, lon=-71.77)
 
