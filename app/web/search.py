@@ -115,13 +115,17 @@ def _card(
     return {
         **centre,
         "rank": rank,
-        "distance": format_decimal(distance, "#,##0.#", locale=lang) if distance is not None
-        else None,
+        "distance": _km(distance, lang) if distance is not None else None,
         "reasons": [r.en if lang == "en" else r.fr for r in reasons],
         "description": centre["description_en" if lang == "en" else "description_fr"]
         or centre["description_fr" if lang == "en" else "description_en"],
         "labels": vocabulary.labels_of(centre, lang),
     }  # fmt: skip
+
+
+def _km(distance: float, lang: Lang) -> str:
+    # As the reasons say it: a decimal under 100 km, whole kilometres beyond.
+    return format_decimal(distance, "#,##0.0" if distance < 100 else "#,##0", locale=lang)
 
 
 async def current_load(request: Request, directory: Directory) -> LoadVector:

@@ -221,3 +221,16 @@ def test_a_form_without_its_token_is_refused(site: TestClient, site_settings: Se
     page = site.post("/demande/envoyer", data=fields)
     assert page.status_code == 403 and "Le formulaire a expiré" in page.text
     assert stored(site_settings) == []
+
+
+@pytest.mark.parametrize(
+    "demo_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_the_request_is_stored_on_postgresql(site: TestClient, site_settings: Settings) -> None:
+    answers = go_to_check(site, "/en/request?q=Gasp%C3%A9", PERSON, "/en/request/check")
+    fields = form_fields(answers, "/en/request/send")
+    first = site.post("/en/request/send", data=fields, follow_redirects=False)
+    again = site.post("/en/request/send", data=fields, follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == again.headers["location"]
+    [row] = stored(site_settings)
+    assert row.consent["notice_version"] == NOTICE_VERSION and row.region_code == "11"
