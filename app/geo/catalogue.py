@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from app.geo.data import Fsa, Locality, Municipality
 from app.geo.places import Place
-from app.geo.text import name_key
+from app.geo.text import name_key, tokens
 
 
 def municipality_labels(
@@ -63,15 +63,17 @@ def locality_places(localities: Sequence[Locality], towns: dict[str | None, Plac
     """One place per locality, index-aligned with the input, labelled with the name people use
     and its municipality: `Sainte-Foy (Québec)`, `Saint-Michel (Montréal)`.
 
-    A locality of Québec City whose name is also a municipality elsewhere says `ville de
-    Québec`, so the label, sent back as a query, is not read as the province.
+    A locality of Québec City whose name is also a municipality's, or begins one
+    (`Saint-Roch`), says `ville de Québec`, so the label, sent back as a query, is not read
+    as the province.
     """
-    homonyms = {name_key(p.municipality or "") for p in towns.values()}
+    names = [" ".join(tokens(p.municipality or "")) + " " for p in towns.values()]
     places = []
     for loc in localities:
         town = towns[loc.municipality_code]
         where = town.label
-        if where == "Québec" and name_key(loc.name) in homonyms:
+        head = " ".join(tokens(loc.name)) + " "
+        if where == "Québec" and any(n.startswith(head) for n in names):
             where = "ville de Québec"
         places.append(
             Place(

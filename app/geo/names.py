@@ -76,6 +76,7 @@ class Target:
     municipality: int
     region_code: str
     population: int
+    kind: str = "municipality"  # or a locality's kind: borough, former, sector, neighbourhood
 
 
 BIG_TOWN = 10_000  # a five-letter name takes a typo when this many people live there
@@ -166,7 +167,8 @@ class NameIndex:
                 alias_names.extend((town, n) for n in (loc.name, *loc.aliases))
                 continue
             target = len(self.targets)
-            self.targets.append(Target(town, self.municipalities[town].region_code, 0))
+            region = self.municipalities[town].region_code
+            self.targets.append(Target(town, region, 0, loc.kind))
             names.append((target, loc.name))
             alias_names.extend((target, n) for n in loc.aliases)
         self.locality_count = len(self.targets) - len(self.municipalities)
@@ -201,13 +203,26 @@ class NameIndex:
         for words in variants:
             found = self._exact(key(words))
             if found:
-                return found
+                return self._unless_a_town_starts_so(found, words)
         words = variants[-1]
         if not words:
             return []
         return (
             self._prefix(" ".join(words)) or self._repaired(words) or self._fuzzy(short_key(words))
         )
+
+    def _unless_a_town_starts_so(self, found: list[Match], words: tuple[str, ...]) -> list[Match]:
+        """A neighbourhood's name that begins municipalities' names (Québec's Saint-Roch;
+        Saint-Roch-de-l'Achigan…) is not sure: people may have cut the town's name short.
+        Boroughs and former municipalities are known well enough to stand."""
+        if not all(self.targets[m.index].kind == "neighbourhood" for m in found):
+            return found
+        towns = [
+            m for m in self._prefix(" ".join(words)) if self.targets[m.index].kind == "municipality"
+        ]
+        if not towns:
+            return found
+        return [Match(m.index, m.confidence, m.key, False) for m in [*found, *towns]]
 
     def _repaired(self, words: tuple[str, ...]) -> list[Match]:
         """An exact name once a mistyped `Saint` is put right: sure when only one name fits."""

@@ -157,6 +157,10 @@ class Resolver:
             kept = [m for m in matches if targets[m.index].municipality in allowed]
             # A hint that rules every match out is never ignored: the answer is not sure.
             contradicted = contradicted or not kept
+            if kept and len(kept) < len(matches) and all(m.confidence >= 0.97 for m in kept):
+                # The hint settles a name written right (`Saint-Roch (ville de Québec)`); it
+                # never turns a guess into an answer.
+                kept = [replace(m, sure=True) for m in kept]
             matches = kept or matches
         result = self._decide(q, matches)
         if postal is not None:

@@ -170,3 +170,13 @@ def test_a_rural_fsa_spanning_regions_names_them_in_both_languages(resolver: Res
         pytest.skip("G0A spans one region in this reference")
     labels = {c.label for c in result.candidates}
     assert all(c.label_en for c in result.candidates) and labels
+
+
+def test_a_neighbourhood_that_begins_town_names_is_not_sure(resolver: Resolver) -> None:
+    # Québec's Saint-Roch, or Saint-Roch-de-l'Achigan cut short: the person must choose.
+    result = resolver.resolve("Saint-Roch")
+    assert result.status == "ambiguous"
+    labels = [c.label for c in result.candidates]
+    assert "Saint-Roch (ville de Québec)" in labels and "Saint-Roch-de-l'Achigan" in labels
+    again = resolver.resolve("Saint-Roch (ville de Québec)")
+    assert again.best is not None and again.best.kind == "locality"
