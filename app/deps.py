@@ -66,7 +66,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             with anyio.fail_after(gate.wait_seconds):
                 await slots.acquire()
         except TimeoutError:
-            raise Unavailable("the database is busy: try again shortly", retry_after=1) from None
+            raise Unavailable("database_busy", retry_after=1) from None
     try:
         scope = session_scope(state.engine)
         session = scope.__enter__()  # no I/O: the connection is taken at the first statement
@@ -118,7 +118,7 @@ def require(*roles: str) -> Callable[..., Principal]:
     ) -> Principal:
         principal = authenticate(session, authorization)
         if principal.role not in roles:
-            raise Forbidden(f"this route needs a key with role {' or '.join(roles)}")
+            raise Forbidden("role_required", roles=" | ".join(roles))
         request.app.state.limiter.check_key(principal.role, str(principal.key_id))
         return principal
 

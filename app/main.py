@@ -21,7 +21,7 @@ from app.geo import get_resolver
 from app.middleware import RequestGuard
 from app.problems import PROBLEM_SCHEMA
 from app.ratelimit import RateLimiter
-from app.routers import admin, directory, geo, health, inbox, intake, privacy, staff
+from app.routers import admin, directory, geo, health, hsds, inbox, intake, privacy, staff
 from app.security import CORSPolicy, cors_origins, default_headers
 from app.services.directory_index import DirectoryIndex
 from app.services.matching import LoadTracker
@@ -98,7 +98,7 @@ def create_app(
         app.add_middleware(CORSPolicy, settings=settings)
     # The router tries each included router in turn: the busiest routes (matching, intake)
     # come first so their requests skip matching the others' paths. No two routers share a path.
-    for module in (intake, health, directory, geo, inbox, admin, staff, privacy):
+    for module in (intake, health, directory, geo, inbox, admin, staff, privacy, hsds):
         app.include_router(module.router)
     web.install(app)  # the public site (after the API routes and the problem handlers)
     return app

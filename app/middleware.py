@@ -9,13 +9,15 @@ from urllib.parse import unquote_to_bytes
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import i18n
 from app.errors import AppError, PayloadTooLarge
+from app.i18n import Lang
 
 
 class BadEncoding(AppError):
     status = 400
-    title = "Bad encoding"
     slug = "bad-encoding"
+    code = "bad_encoding"
 
 
 class RequestGuard:
@@ -58,16 +60,18 @@ class RequestGuard:
         # Servers hand over the path as received (`raw_path`, percent-encoded) beside its decoding.
         for part, raw in (
             ("path", scope.get("raw_path") or b""),
-            ("query string", scope["query_string"]),
+            ("query", scope["query_string"]),
         ):
             reason = _undecodable(raw)
             if reason:
-                await _send_problem(send_nosniff, BadEncoding(f"the {part} {reason}"))
+                lang = negotiate(_header(scope["headers"], b"accept-language"))
+                code = f"{reason}_{part}"  # nul_path, not_utf8_query…
+                await _send_problem(send_nosniff, BadEncoding(code), lang)
                 return
         limit = self.overrides.get(scope["path"], self.default)
-        length = _content_length(scope["headers"])
+        length = _header(scope["headers"], b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            await _refuse(send_nosniff, limit)
+            await _refuse(send_nosniff, limit, _header(scope["headers"], b"accept-language"))
             return
         received = 0
 
@@ -78,38 +82,44 @@ class RequestGuard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise HTTPException(413, f"the body is larger than {limit} bytes")
+                    raise HTTPException(413, str(limit))  # app.problems says it in words
             return message
 
         await self.app(scope, guarded, send_nosniff)
 
 
-def _content_length(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> bytes | None:
     # The last one wins, as it did with a dict of the headers.
     found = None
     for name, value in headers:
-        if name == b"content-length":
+        if name == wanted:
             found = value
     return found
 
 
 def _undecodable(raw: bytes) -> str | None:
+    """The problem's code prefix: `nul` or `not_utf8`, or None when the bytes are fine."""
     decoded = unquote_to_bytes(raw)
     if b"\x00" in decoded:
-        return "holds a NUL character"
+        return "nul"
     try:
         decoded.decode("utf-8")
     except UnicodeDecodeError:
-        return "is not valid UTF-8 once percent-decoded"
+        return "not_utf8"
     return None
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    await _send_problem(send, PayloadTooLarge(f"the body is larger than {limit} bytes"))
+async def _refuse(send: Send, limit: int, accept_language: bytes | None) -> None:
+    lang = negotiate(accept_language)
+    await _send_problem(send, PayloadTooLarge("body_too_large", limit=limit), lang)
 
 
-async def _send_problem(send: Send, error: AppError) -> None:
-    body = json.dumps(error.to_problem(), separators=(",", ":")).encode()
+def negotiate(accept_language: bytes | None) -> Lang:
+    return i18n.negotiate(accept_language.decode("latin-1") if accept_language else None)
+
+
+async def _send_problem(send: Send, error: AppError, lang: Lang) -> None:
+    body = json.dumps(error.to_problem(lang=lang), separators=(",", ":")).encode()
     await send(
         {
             "type": "http.response.start",
@@ -117,6 +127,7 @@ async def _send_problem(send: Send, error: AppError) -> None:
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),
+                (b"content-language", lang.encode()),
             ],
         }
     )

@@ -13,8 +13,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from app.errors import PROBLEM_BASE, AppError, Conflict, PayloadTooLarge
-from app.i18n import lang_of, negotiate
+from app.errors import (
+    PROBLEM_BASE,
+    AppError,
+    Conflict,
+    PayloadTooLarge,
+    pydantic_errors,
+    render_errors,
+)
+from app.i18n import Lang, gettext, lang_of, negotiate
 
 log = logging.getLogger("ttx")
 PROBLEM_JSON = "application/problem+json"
@@ -31,6 +38,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                     "title": {"type": "string"},
                     "status": {"type": "integer"},
                     "detail": {"type": "string"},
+                    "code": {
+                        "type": "string",
+                        "description": "A stable identifier of the error: read it, not the text",
+                    },
                     "errors": {"type": "array", "items": {"type": "object"}},
                 },
                 "required": ["type", "title", "status", "detail"],
@@ -52,17 +63,21 @@ class ProblemResponse(JSONResponse):
             return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
 
 
-def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    body: dict[str, Any], headers: dict[str, str] | None = None, lang: Lang | None = None
+) -> JSONResponse:
+    headers = dict(headers or {})
+    if lang:
+        headers |= {"Content-Language": lang, "Vary": "Accept-Language"}
     return ProblemResponse(body, status_code=body["status"], headers=headers)
 
 
-def _clean(errors: list[Any]) -> list[dict[str, Any]]:
-    # Pydantic's error entries may hold the raw input and exception objects: keep them printable.
-    out = []
-    for e in errors:
-        item = {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
-        out.append(item)
-    return out
+def request_lang(request: Request) -> Lang:
+    """The reader's language: `?lang=` when given, else `Accept-Language`, else French."""
+    asked = request.query_params.get("lang")
+    if asked:
+        return lang_of(asked[:10])
+    return negotiate(request.headers.get("accept-language"))
 
 
 def install(app: FastAPI) -> None:
@@ -75,41 +90,46 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if "retry_after" in exc.extra:
             headers = {"Retry-After": str(exc.extra["retry_after"])}
-        body = exc.to_problem(request.url.path)
-        if exc.key or exc.title_key:  # French first; English by `lang` or Accept-Language
-            asked = request.query_params.get("lang")
-            lang = lang_of(asked) if asked else negotiate(request.headers.get("accept-language"))
-            body["title"], body["detail"] = exc.title_in(lang), exc.detail_in(lang)
-        return problem_response(body, headers)
+        lang = request_lang(request)
+        return problem_response(exc.to_problem(request.url.path, lang), headers, lang)
 
     @app.exception_handler(StaleDataError)
     async def stale(request: Request, exc: StaleDataError) -> JSONResponse:
         # Someone else changed the same referral meanwhile: nothing of this request was kept.
-        conflict = Conflict(
-            "this changed meanwhile (another request or the expiry sweep); reload it"
-        )
-        return problem_response(conflict.to_problem(request.url.path))
+        lang = request_lang(request)
+        conflict = Conflict("changed_meanwhile")
+        return problem_response(conflict.to_problem(request.url.path, lang), None, lang)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _clean(list(exc.errors()))
+        lang = request_lang(request)
+        errors = pydantic_errors(list(exc.errors()))
         malformed = any(e["type"] == "json_invalid" for e in errors)
-        detail = "the body is not valid JSON" if malformed else "the request is not valid"
+        code = "malformed_json" if malformed else "invalid_input"
         return problem_response(
             {
                 "type": PROBLEM_BASE + ("malformed-json" if malformed else "invalid-input"),
-                "title": "Malformed JSON" if malformed else "Invalid input",
+                "title": gettext(f"problems.title.{code}", lang),
                 "status": 400 if malformed else 422,
-                "detail": detail,
+                "detail": gettext(f"problems.{code}", lang),
+                "code": code,
                 "instance": request.url.path,
-                "errors": errors,
-            }
+                "errors": render_errors(errors, lang),
+            },
+            None,
+            lang,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        lang = request_lang(request)
         if exc.status_code == 413:  # a streamed body over the limit (app.middleware.RequestGuard)
-            return problem_response(PayloadTooLarge(str(exc.detail)).to_problem(request.url.path))
+            # RequestGuard puts the limit in the detail (FastAPI passes HTTPExceptions through).
+            limit = str(exc.detail)
+            too_large = PayloadTooLarge(
+                "body_too_large", limit=int(limit) if limit.isdigit() else "?"
+            )
+            return problem_response(too_large.to_problem(request.url.path, lang), None, lang)
         headers = dict(exc.headers) if exc.headers else None
         allowed = _allowed_methods(app, request.url.path) if exc.status_code == 405 else []
         if allowed:  # the documentation pages are not in the document: their own Allow stands
@@ -117,24 +137,30 @@ def install(app: FastAPI) -> None:
         return problem_response(
             {
                 "type": PROBLEM_BASE + f"http-{exc.status_code}",
-                "title": _title(exc.status_code),
+                "title": _title(exc.status_code, lang),
                 "status": exc.status_code,
-                "detail": str(exc.detail),
+                "detail": _http_detail(exc, lang),
+                "code": f"http_{exc.status_code}",
                 "instance": request.url.path,
             },
             headers,
+            lang,
         )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        lang = request_lang(request)
         return problem_response(
             {
                 "type": PROBLEM_BASE + "internal",
-                "title": "Internal error",
+                "title": gettext("problems.title.internal", lang),
                 "status": 500,
-                "detail": "an unexpected error occurred; it has been logged",
-            }
+                "detail": gettext("problems.internal", lang),
+                "code": "internal",
+            },
+            None,
+            lang,
         )
 
 
@@ -168,10 +194,23 @@ def document(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _title(status: int) -> str:
+def _title(status: int, lang: Lang) -> str:
     from http import HTTPStatus
 
+    from app.i18n import catalogue
+
+    key = f"problems.title.http_{status}"
+    if key in catalogue(lang):
+        return gettext(key, lang)
     try:
         return HTTPStatus(status).phrase
     except ValueError:
-        return "Error"
+        return gettext("problems.title.bad_request", lang)
+
+
+def _http_detail(exc: StarletteHTTPException, lang: Lang) -> str:
+    """Starlette's own errors (no route, wrong method) in the reader's language."""
+    from app.i18n import catalogue
+
+    key = f"problems.http_{exc.status_code}"
+    return gettext(key, lang) if key in catalogue(lang) else str(exc.detail)

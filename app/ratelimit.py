@@ -70,10 +70,7 @@ class RateLimiter:
             wait = self._redis.get_window_stats(rate, *identity).reset_time - time.time()
         if wait is not None:
             retry = max(1, math.ceil(wait))
-            raise TooManyRequests(
-                f"too many requests: at most {rate} ; try again in {retry} s",
-                retry_after=retry,
-            )
+            raise TooManyRequests("rate_limited", rate=str(rate), retry_after=retry)
 
 
 class MovingWindows:

@@ -49,9 +49,9 @@ def replay(session: Session, event_id: uuid.UUID, *, now: datetime | None = None
     """
     event = session.get(OutboxEvent, event_id, with_for_update=True)
     if event is None:
-        raise NotFound(f"no delivery {event_id}")
+        raise NotFound("delivery_not_found", event_id=str(event_id))
     if event.status not in REPLAYABLE:
-        raise Conflict(f"a {event.status} delivery cannot be replayed", status_now=event.status)
+        raise Conflict("delivery_not_replayable", status_now=event.status)
     event.status, event.next_attempt_at = "pending", now or utcnow()
     event.locked_until = event.locked_by = None
     session.add(event)
@@ -124,7 +124,7 @@ def reenable_endpoint(session: Session, centre_id: uuid.UUID) -> InboxEndpoint:
         select(InboxEndpoint).where(InboxEndpoint.centre_id == centre_id)
     ).first()
     if endpoint is None:
-        raise NotFound(f"centre {centre_id} has no inbox endpoint")
+        raise NotFound("inbox_endpoint_missing", centre_id=str(centre_id))
     endpoint.enabled, endpoint.consecutive_failures = True, 0
     endpoint.disabled_reason = endpoint.disabled_at = None
     session.add(endpoint)

@@ -65,34 +65,31 @@ class GeoError(InvalidInput):
     """A location that cannot be used as given. Rendered as a 422 problem document whose
     `candidates` member lists the places the client may choose from (possibly none)."""
 
-    title = "Location not usable"
-    title_key = "geo.title.invalid"
     slug = "location-invalid"
+    code = "location_invalid"
 
-    def __init__(self, detail: str, *, candidates: list[Place] | None = None, **extra: Any):
+    def __init__(self, code: str, *, candidates: list[Place] | None = None, **extra: Any):
         self.candidates: list[Place] = list(candidates or [])
-        super().__init__(detail, candidates=[c.to_dict() for c in self.candidates], **extra)
+        super().__init__(code, candidates=[c.to_dict() for c in self.candidates], **extra)
 
 
 class OutsideQuebec(GeoError):
     """The postal code or point is real but not in Québec."""
 
-    title = "Location outside Québec"
-    title_key = "geo.title.outside"
     slug = "location-outside-quebec"
+    code = "location_outside_quebec"
 
 
 class Ambiguous(GeoError):
-    """Several places fit (homonyms in different regions, an FSA spanning regions)."""
+    """Several places fit (homonyms in different regions, an FSA spanning regions), or a
+    name is known only close in letters."""
 
-    title = "Ambiguous location"
-    title_key = "geo.title.ambiguous"
     slug = "location-ambiguous"
+    code = "location_ambiguous"
 
 
 class NotResolved(GeoError):
     """Nothing in Québec's reference geography matches the input."""
 
-    title = "Location not found"
-    title_key = "geo.title.not_found"
     slug = "location-not-found"
+    code = "location_not_found"

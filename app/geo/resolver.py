@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.errors import NotFound, Said
+from app.errors import NotFound
 from app.geo.catalogue import (
     fsa_place,
     fsa_region_candidates,
@@ -102,30 +102,30 @@ class Resolver:
         """
         text = q.strip()
         if not text or len(text) > MAX_QUERY_LENGTH:
-            raise NotResolved.said("geo.give_query", query=q)
+            raise NotResolved("location_query_empty", query=q)
         postal = parse_postal_code(text)
         if postal is not None:
             return self._resolve_postal(q, postal)
         if _MUNICIPALITY_CODE.fullmatch(text):
             place = self.municipality_by_code(text)
             if place is None:
-                raise NotResolved.said("geo.code_unknown", params={"code": text}, query=q)
+                raise NotResolved("municipality_code_unknown", query=q, code_given=text)
             return ResolveResult(q, place)
         return self._resolve_name(q, text)
 
     def _resolve_postal(self, q: str, postal: PostalCode) -> ResolveResult:
         if not postal.in_quebec:
-            raise OutsideQuebec.said(
-                "geo.postal_outside",
-                params={"code": postal.text, "province": Said(f"geo.province.{postal.fsa[0]}")},
+            raise OutsideQuebec(
+                "postal_code_outside_quebec",
                 query=q,
+                postal_code=postal.text,
                 province=postal.province,
             )
         if postal.fsa in self._fsa_choices:
             return ResolveResult(q, None, list(self._fsa_choices[postal.fsa]), "ambiguous")
         place = self._fsa_places.get(postal.fsa)
         if place is None:
-            raise NotResolved.said("geo.fsa_unknown", params={"fsa": postal.fsa}, query=q)
+            raise NotResolved("fsa_unknown", query=q, fsa=postal.fsa)
         if postal.ldu:
             tail, tail_en = (
                 place.label[len(postal.fsa) :],
@@ -143,7 +143,7 @@ class Resolver:
         name, qualifiers = split_qualifiers(text)
         matches = self.names.match(name)
         if not matches:
-            raise NotResolved.said("geo.not_found", params={"text": text}, query=q)
+            raise NotResolved("place_not_found", query=q, text=text)
         postal = None
         contradicted = False
         for qualifier in qualifiers:
@@ -228,7 +228,7 @@ class Resolver:
             return _at_field("postal_code", self._one, postal_code, postal=True)
         if municipality:
             return self.town(municipality)
-        raise NotResolved.said("geo.give_location")
+        raise NotResolved("location_required")
 
     def town(
         self,
@@ -277,17 +277,12 @@ class Resolver:
         text that is not a postal code, or one of another province."""
         parsed = parse_postal_code(postal_code)
         if parsed is None:
-            raise NotResolved.said(
-                "geo.not_postal_code",
-                params={"text": postal_code},
-                query=postal_code,
-                field="postal_code",
-            )
+            raise NotResolved("postal_code_invalid", query=postal_code, field="postal_code")
         if not parsed.in_quebec:
-            raise OutsideQuebec.said(
-                "geo.postal_outside",
-                params={"code": parsed.text, "province": Said(f"geo.province.{parsed.fsa[0]}")},
+            raise OutsideQuebec(
+                "postal_code_outside_quebec",
                 query=postal_code,
+                postal_code=parsed.text,
                 province=parsed.province,
                 field="postal_code",
             )
@@ -298,16 +293,13 @@ class Resolver:
 
     def _one_uncached(self, text: str, postal: bool) -> Place:
         if postal and parse_postal_code(text) is None:
-            raise NotResolved.said("geo.not_postal_code", params={"text": text}, query=text)
+            raise NotResolved("postal_code_invalid", query=text)
         result = self.resolve(text)
         if result.best is None:
             if all(c.confidence < MIN_CONFIDENCE for c in result.candidates):
-                raise Ambiguous.said(
-                    "geo.not_sure", params={"text": text}, candidates=result.candidates, query=text
-                )
-            raise Ambiguous.said(
-                "geo.several",
-                params={"text": text},
+                raise Ambiguous("place_not_sure", candidates=result.candidates, query=text)
+            raise Ambiguous(
+                "place_ambiguous",
                 candidates=result.candidates,
                 query=text,
                 **self._ask_municipality(text),
@@ -347,7 +339,7 @@ class Resolver:
 
     def _point_place(self, lat: float | None, lon: float | None, municipality: str | None) -> Place:
         if lat is None or lon is None:
-            raise GeoError.said("geo.give_lat_lon", field="lat" if lat is None else "lon")
+            raise GeoError("lat_lon_pair", field="lat" if lat is None else "lon")
         region = _at_field("lat", self.region_at, lat, lon)
         point = Place(
             f"{lat:.5f}, {lon:.5f}", lat, lon, region, None, None, "point", 1.0, (region,)
@@ -374,12 +366,10 @@ class Resolver:
     def region_at(self, lat: float, lon: float) -> str:
         """Region code of a point; OutsideQuebec when it is not in (or just off) Québec."""
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also false for NaN
-            raise GeoError.said("geo.point_range")
+            raise GeoError("lat_lon_range")
         found = self.region_index.locate(lat, lon)
         if found is None:
-            raise OutsideQuebec.said(
-                "geo.point_outside", params={"lat": f"{lat:.5f}", "lon": f"{lon:.5f}"}
-            )
+            raise OutsideQuebec("point_outside_quebec", point=f"{lat:.5f}, {lon:.5f}")
         return found[0]
 
     def check_point_near(
@@ -393,15 +383,10 @@ class Resolver:
         """
         km, allowed = self._distance(municipality_place, lat, lon, max_km)
         if km > allowed:
-            raise GeoError.said(
-                "geo.point_far",
-                params={
-                    "lat": f"{lat:.5f}",
-                    "lon": f"{lon:.5f}",
-                    "km": f"{km:.0f}",
-                    "place": municipality_place.label,
-                    "max_km": f"{allowed:.0f}",
-                },
+            raise GeoError(
+                "point_far_from_municipality",
+                point=f"{lat:.5f}, {lon:.5f}",
+                place=municipality_place.label,
                 distance_km=round(km, 1),
                 max_km=round(allowed, 1),
             )
@@ -425,7 +410,7 @@ class Resolver:
         """GeoJSON geometry of a region; app.errors.NotFound for an unknown code."""
         region = self.regions.get(code)
         if region is None:
-            raise NotFound.said("geo.region_unknown", params={"code": code})
+            raise NotFound("region_not_found", region_code=code)
         return region.geometry
 
     def region_geometry_json(self, code: str) -> str:

@@ -113,5 +113,5 @@ async def get_centre(centre_id: uuid.UUID, directory: DirectoryDep) -> Response:
     """One active centre, public fields only (never its inbox or capacity)."""
     entry = directory.by_id.get(str(centre_id))
     if entry is None:
-        raise NotFound(f"no active centre with id {centre_id}")
+        raise NotFound("centre_not_found", centre_id=str(centre_id))
     return Response(entry.public_json, media_type=JSON)

@@ -40,7 +40,7 @@ async def optional_caller(
         return None
     caller = await run_in_threadpool(authenticate_key, request.app.state.engine, authorization)
     if caller.role == "centre":
-        raise Forbidden("centre keys do not submit requests; use a partner key or none")
+        raise Forbidden("centre_key_cannot_submit")
     return caller
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.deps import AdminDep, SessionDep, SettingsDep
-from app.errors import InvalidInput
+from app.errors import InvalidInput, field_error
 from app.schemas.common import Strict
 from app.schemas.directory import Email, Phone
 from app.services import privacy
@@ -40,6 +40,9 @@ def erase(
     """Withdraw the person's open referrals (centres are told) and anonymise every request made
     with this email or phone. Statistics keep dates, region and codes only. Needs `confirm`."""
     if not body.confirm:
-        raise InvalidInput("set confirm to true to erase", errors=[{"loc": ["body", "confirm"]}])
+        raise InvalidInput(
+            "erase_confirm_required",
+            errors=[field_error(["body", "confirm"], "erase_confirm_required")],
+        )
     rows = privacy.find(session, settings, body.email, body.phone)
     return {"erased": privacy.erase(session, settings, rows, actor_of(caller))}

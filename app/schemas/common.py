@@ -13,6 +13,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from app.taxonomy import ALLOWED
 
@@ -36,12 +37,12 @@ def unsafe_text(value: Any) -> str | None:
 
 def _text_problem(text: str) -> str | None:
     if "\x00" in text:
-        return "text may not contain NUL characters"
+        return "text_nul"
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            return "text may not contain unpaired surrogates"
+            return "text_surrogate"
     return None
 
 
@@ -60,7 +61,9 @@ class Strict(BaseModel):
     def _storable_text(cls, value: Any) -> Any:
         reason = unsafe_text(value)
         if reason:
-            raise ValueError(reason)
+            raise PydanticCustomError(
+                reason, "text that cannot be stored ({reason})", {"reason": reason}
+            )
         return value
 
 
@@ -70,10 +73,7 @@ def _check_codes(kind: str) -> Any:
     def check(values: list[str]) -> list[str]:
         unknown = [v for v in values if v not in allowed]
         if unknown:
-            raise ValueError(
-                f"unknown {kind} code(s) {', '.join(map(repr, unknown))}; "
-                f"allowed: {', '.join(sorted(allowed))}"
-            )
+            raise unknown_code(kind, unknown, allowed)
         return sorted(set(values))
 
     return AfterValidator(check)
@@ -84,12 +84,19 @@ def _check_code(kind: str) -> Any:
 
     def check(value: str) -> str:
         if value not in allowed:
-            raise ValueError(
-                f"unknown {kind} code {value!r}; allowed: {', '.join(sorted(allowed))}"
-            )
+            raise unknown_code(kind, [value], allowed)
         return value
 
     return AfterValidator(check)
+
+
+def unknown_code(kind: str, unknown: list[str], allowed: Any) -> PydanticCustomError:
+    """The error of a code not in the taxonomy: `code_unknown.<kind>`, naming the allowed ones."""
+    return PydanticCustomError(
+        f"code_unknown_{kind}",
+        "unknown {kind} code(s) {values}; allowed: {allowed}",
+        {"kind": kind, "values": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))},
+    )
 
 
 def _listed(kind: str) -> Any:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.dispatcher.signing import PUBLISHED_SECRETS
 from app.schemas.common import (
@@ -25,9 +26,11 @@ Ref = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,79}$")]
 
 
 def visible_name(value: str) -> str:
-    problem = invisible_problem(value)
-    if problem:
-        raise ValueError(f"the name {problem}")
+    if invisible_problem(value):
+        found = next(c for c in value if invisible_problem(c))
+        raise PydanticCustomError(
+            "text_invisible", "an invisible character", {"char": f"U+{ord(found):04X}"}
+        )
     return value
 
 
@@ -48,15 +51,17 @@ Age = Annotated[int, Field(ge=14, le=120)]
 
 def _check_secret(value: str) -> str:
     if not value.startswith("whsec_"):
-        raise ValueError("inbox secret must look like whsec_<base64>")
+        raise PydanticCustomError("inbox_secret_format", "inbox secret must look like whsec_…")
     try:
         raw = base64.b64decode(value.removeprefix("whsec_"), validate=True)
     except ValueError as exc:
-        raise ValueError("inbox secret must look like whsec_<base64>") from exc
+        raise PydanticCustomError(
+            "inbox_secret_format", "inbox secret must look like whsec_…"
+        ) from exc
     if not 24 <= len(raw) <= 64:
-        raise ValueError("inbox secret must hold 24 to 64 random bytes")
+        raise PydanticCustomError("inbox_secret_length", "inbox secret must hold 24 to 64 bytes")
     if value in PUBLISHED_SECRETS:
-        raise ValueError("this inbox secret is a published example; generate your own")
+        raise PydanticCustomError("inbox_secret_published", "a published example secret")
     return value
 
 
@@ -70,9 +75,9 @@ class LocationIn(Strict):
     @model_validator(mode="after")
     def _somewhere(self) -> LocationIn:
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("give both lat and lon, or neither")
+            raise PydanticCustomError("lat_lon_pair", "give both lat and lon, or neither")
         if self.lat is None and not (self.municipality or self.postal_code):
-            raise ValueError("a location needs a municipality, a postal code, or lat and lon")
+            raise PydanticCustomError("location_required", "a location needs a place")
         return self
 
 
@@ -105,7 +110,7 @@ class CentreFields(Strict):
     @model_validator(mode="after")
     def _ages(self) -> CentreFields:
         if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
-            raise ValueError("age_min is greater than age_max")
+            raise PydanticCustomError("age_range_inverted", "age_min is greater than age_max")
         return self
 
 
@@ -141,7 +146,11 @@ class CentreUpdate(Strict):
     def _no_null_for_required(self) -> CentreUpdate:
         nulled = sorted(f for f in self.model_fields_set & NOT_NULL if getattr(self, f) is None)
         if nulled:
-            raise ValueError(f"these fields cannot be null: {', '.join(nulled)}")
+            raise PydanticCustomError(
+                "fields_not_nullable",
+                "these fields cannot be null: {fields}",
+                {"fields": ", ".join(nulled)},
+            )
         return self
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.schemas.common import (
     ClientGroupCodes,
@@ -38,9 +39,11 @@ class LocationQuery(Strict):
         given = [self.postal_code is not None, self.municipality is not None]
         point = (self.lat is not None, self.lon is not None)
         if point[0] != point[1]:
-            raise ValueError("give both lat and lon")
+            raise PydanticCustomError("lat_lon_pair", "give both lat and lon")
         if sum(given) + point[0] != 1:
-            raise ValueError("give exactly one of postal_code, municipality, or lat and lon")
+            raise PydanticCustomError(
+                "location_one_of", "give exactly one of postal_code, municipality, or lat and lon"
+            )
         return self
 
 
@@ -124,9 +127,13 @@ class PersonIn(Strict):
     @model_validator(mode="after")
     def _reachable(self) -> PersonIn:
         if self.email is None and self.phone is None:
-            raise ValueError("give an email or a phone number so a centre can reach the person")
+            raise PydanticCustomError("contact_required", "give an email or a phone number")
         if getattr(self, self.preferred_contact) is None:
-            raise ValueError(f"preferred_contact is {self.preferred_contact} but none was given")
+            raise PydanticCustomError(
+                "preferred_contact_missing",
+                "preferred_contact is {contact} but none was given",
+                {"contact": self.preferred_contact},
+            )
         return self
 
 
@@ -139,9 +146,9 @@ class ConsentIn(Strict):
     @model_validator(mode="after")
     def _given(self) -> ConsentIn:
         if not self.accepted:
-            raise ValueError("consent must be accepted for a request to be sent to a centre")
+            raise PydanticCustomError("consent_not_accepted", "consent must be accepted")
         if "referral" not in self.purposes:
-            raise ValueError("the `referral` purpose is needed to send the request to a centre")
+            raise PydanticCustomError("consent_referral_missing", "the referral purpose is needed")
         return self
 
 

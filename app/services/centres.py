@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from app import dispatcher
 from app.db import utcnow
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.geo import GeoError, Place, geocode_address, get_resolver
 from app.models import (
     Centre,
@@ -66,7 +66,7 @@ def get_centre(session: Session, centre_id: uuid.UUID) -> Centre:
         select(Centre).where(col(Centre.id) == centre_id).options(*CENTRE_LOADS)
     ).one_or_none()
     if centre is None:
-        raise NotFound(f"no centre with id {centre_id}")
+        raise NotFound("centre_not_found", centre_id=str(centre_id))
     return centre
 
 
@@ -92,7 +92,7 @@ def list_centres(
 def create_centre(session: Session, data: CentreIn, *, rules: Rules | None = None) -> Centre:
     """Add a centre; its ref must be new (409 otherwise)."""
     if get_centre_by_ref(session, data.ref) is not None:
-        raise Conflict(f"a centre with ref {data.ref!r} already exists", ref=data.ref)
+        raise Conflict("centre_ref_taken", ref=data.ref)
     rules = rules or Rules()
     check_inbox(data.inbox, ["body", "inbox", "url"], production=rules.production)
     centre = Centre(ref=data.ref, name=data.name)
@@ -120,7 +120,9 @@ def update_centre(
         and centre.age_max is not None
         and centre.age_min > centre.age_max
     ):
-        raise InvalidInput("age_min is greater than age_max", errors=[{"loc": ["body", "age_min"]}])
+        raise InvalidInput(
+            "age_range_inverted", errors=[field_error(["body", "age_min"], "age_range_inverted")]
+        )
     if "active" in given and data.active is not None:
         centre.active = data.active
     _set_links(centre, data.regions_served, data.specialties, data.client_groups)
@@ -202,7 +204,26 @@ def check_inbox(inbox: InboxIn | None, loc: list[str | int], *, production: bool
     the dispatcher checks again at each delivery."""
     problem = inbox and dispatcher.inbox_url_problem(inbox.url, production=production, resolve=True)
     if problem:
-        raise InvalidInput(f"inbox URL refused: {problem}", errors=[{"loc": loc, "msg": problem}])
+        code = inbox_problem_code(problem)
+        raise InvalidInput(code, errors=[field_error(loc, code, reason=problem)], reason=problem)
+
+
+# The dispatcher's reasons for refusing an inbox URL, as codes.
+INBOX_PROBLEMS = {
+    "the URL must use": "inbox_url_scheme",
+    "the URL may not carry credentials": "inbox_url_credentials",
+    "the URL has no host": "inbox_url_no_host",
+    "the host is local": "inbox_url_local",
+    "the address is a cloud metadata service": "inbox_url_metadata",
+    "the address is not public": "inbox_url_not_public",
+    "the address embeds one that is not public": "inbox_url_not_public",
+}
+
+
+def inbox_problem_code(problem: str) -> str:
+    return next(
+        (c for p, c in INBOX_PROBLEMS.items() if problem.startswith(p)), "inbox_url_refused"
+    )
 
 
 def _set_inbox(session: Session, centre: Centre, inbox: InboxIn | None) -> None:
@@ -234,9 +255,9 @@ def resolve_locations(
         except GeoError as exc:
             field = exc.extra.get("field")  # the input at fault: municipality, postal_code…
             where = [*loc, i, field] if isinstance(field, str) else [*loc, i]
-            errors.append({"loc": where, "msg": exc.detail, **exc.extra})
+            errors.append({"loc": where, "type": exc.code, "ctx": exc.params, **exc.extra})
     if errors:
-        raise InvalidInput("some locations could not be placed in Québec", errors=errors)
+        raise InvalidInput("locations_not_placed", errors=errors)
     return out
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from app.crypto import encrypt_json
 from app.db import insert_rows, pipelined, utcnow
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound, field_error
 from app.matching import Load, MatchOutcome
 from app.models import Centre, Consultation, Referral
 from app.schemas.intake import ConsultationIn
@@ -105,17 +105,24 @@ def _chosen_first(
     if not chosen:
         if key not in directory.by_id:
             raise InvalidInput(
-                f"centre_id {centre_id} is not an active centre",
-                errors=[{"loc": ["body", "centre_id"], "msg": "unknown centre"}],
+                "centre_not_active",
+                errors=[field_error(["body", "centre_id"], "centre_unknown")],
+                centre_id=str(centre_id),
             )
         reasons = directory.match_index.explain_ineligible(key, wanted)
         if reasons:
             raise InvalidInput(
-                "the chosen centre cannot take this request",
+                "centre_not_eligible",
                 errors=[
-                    {"loc": ["body", "centre_id"], "msg": r.en, "code": r.code, "fr": r.fr}
+                    {
+                        "loc": ["body", "centre_id"],
+                        "type": r.code,
+                        "code": r.code,
+                        "fr": r.fr,
+                        "en": r.en,
+                    }
                     for r in reasons
-                ],
+                ],  # fmt: skip
             )
         chosen = [_entry_for(directory, key, wanted)]
     return chosen + [e for e in ranking if e["centre_id"] != key]
@@ -193,5 +200,5 @@ def get_for(session: Session, consultation_id: uuid.UUID, principal: Principal) 
         principal.role == "admin" or consultation.partner_key_id == principal.key_id
     )
     if not visible or consultation is None:
-        raise NotFound(f"no consultation {consultation_id}")
+        raise NotFound("consultation_not_found", consultation_id=str(consultation_id))
     return consultation

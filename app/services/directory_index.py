@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from app.geo import GeoError, get_resolver
 from app.geo.text import tokens
+from app.hsds import HsdsCatalogue
 from app.matching import MatchIndex
 from app.models import Centre, DirectoryState
 from app.services.centres import CENTRE_LOADS, to_public
@@ -88,6 +89,16 @@ class Directory:
         from app.services.matching import build_index
 
         return build_index(self.centres)
+
+    @cached_property
+    def hsds(self) -> HsdsCatalogue:
+        """The directory as Open Referral HSDS records (built on first use)."""
+        return HsdsCatalogue(self.centres_by_name)
+
+    @cached_property
+    def centres_by_name(self) -> list[Centre]:
+        by_id = {str(c.id): c for c in self.centres}
+        return [by_id[e.id] for e in self.entries]
 
     @cached_property
     def geojson(self) -> bytes:

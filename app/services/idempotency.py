@@ -24,7 +24,7 @@ KEEP = timedelta(hours=24)
 # An in-flight claim older than this belongs to a request that died: it may be taken over.
 # Above the longest a live request holds it (30 s waiting for a session, then its work).
 LEASE = timedelta(seconds=45)
-IN_PROGRESS = "a request with this Idempotency-Key is already being processed"
+IN_PROGRESS = "idempotency_key_in_progress"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ def begin(engine: Engine, scope: str, key: str, request_hash: str) -> Replay | N
     """Claim the key in a transaction of its own, so a concurrent duplicate sees the claim.
     Return the stored answer when this key was already answered for this body."""
     if not 1 <= len(key) <= 200 or not key.isprintable():
-        raise InvalidInput("Idempotency-Key must be 1 to 200 printable characters")
+        raise InvalidInput("idempotency_key_invalid")
     try:
         with session_scope(engine) as session:
             return _claim(session, scope, key, request_hash)
@@ -70,7 +70,7 @@ def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay 
         session.flush()
         return None
     if record.request_hash != request_hash:
-        raise InvalidInput("this Idempotency-Key was already used with a different body")
+        raise InvalidInput("idempotency_key_reused")
     if record.state == "done" and record.response_status is not None:
         return Replay(record.response_status, record.response_body or {})
     if now - record.created_at < LEASE:

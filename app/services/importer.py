@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.errors import InvalidInput
+from app.errors import InvalidInput, pydantic_errors
 from app.models import Centre, Location
 from app.schemas.directory import CentreIn, ImportReport
 from app.services.centres import (
@@ -35,11 +35,11 @@ def parse_file(raw: bytes, *, filename: str = "", content_type: str = "") -> lis
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"the file is not valid UTF-8 (byte {exc.start})") from exc
+        raise InvalidInput("import_not_utf8", byte=exc.start) from exc
     is_csv = "csv" in content_type or filename.lower().endswith(".csv")
     records = _parse_csv(text) if is_csv else _parse_json(text)
     if len(records) > MAX_RECORDS:
-        raise InvalidInput(f"an import holds at most {MAX_RECORDS} centres, not {len(records)}")
+        raise InvalidInput("import_too_many", limit=MAX_RECORDS, count=len(records))
     return records
 
 
@@ -47,25 +47,25 @@ def _parse_json(text: str) -> list[Any]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"malformed JSON at line {exc.lineno}, column {exc.colno}") from exc
+        raise InvalidInput("import_json_malformed", line=exc.lineno, column=exc.colno) from exc
     except RecursionError as exc:
-        raise InvalidInput("the JSON is nested too deeply") from exc
+        raise InvalidInput("import_json_too_deep") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("centres"), list):
-        raise InvalidInput('a JSON import is an object {"centres": [...]}')
+        raise InvalidInput("import_json_shape")
     if set(doc) != {"centres"}:
         extra = sorted(set(doc) - {"centres"})
-        raise InvalidInput(f"unknown top-level field(s): {', '.join(extra)}")
+        raise InvalidInput("import_json_extra", fields=", ".join(extra))
     return list(doc["centres"])
 
 
 def _parse_csv(text: str) -> list[Any]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames or "ref" not in reader.fieldnames:
-        raise InvalidInput("a CSV import needs a header row with at least a `ref` column")
+        raise InvalidInput("import_csv_no_ref")
     try:
         return [_csv_record(row) for row in reader]
     except csv.Error as exc:
-        raise InvalidInput(f"malformed CSV: {exc}") from exc
+        raise InvalidInput("import_csv_malformed", row=reader.line_num, reason=str(exc)) from exc
 
 
 def _csv_record(row: dict[str | None, Any]) -> dict[str, Any]:
@@ -102,19 +102,25 @@ def validate_records(
         try:
             centre = CentreIn.model_validate(record)
         except ValidationError as exc:
-            errors.extend(_record_error(index, ref, list(e["loc"]), e["msg"]) for e in exc.errors())
+            errors.extend(
+                _record_error(index, ref, e["loc"], e["type"], e["ctx"], e["msg"])
+                for e in pydantic_errors(list(exc.errors()))
+            )
             continue
         if centre.ref in seen:
-            msg = f"ref also used by record {seen[centre.ref]}"
-            errors.append(_record_error(index, ref, ["ref"], msg))
+            first = seen[centre.ref]
+            errors.append(_record_error(index, ref, ["ref"], "ref_duplicate", {"first": first}))
             continue
         seen[centre.ref] = index
         valid.append((index, centre))
     return valid, errors
 
 
-def _record_error(index: int, ref: Any, loc: list[Any], msg: str) -> dict[str, Any]:
-    return {"record": index, "ref": ref if isinstance(ref, str) else None, "loc": loc, "msg": msg}
+def _record_error(
+    index: int, ref: Any, loc: list[Any], code: str, ctx: dict[str, Any], msg: str = ""
+) -> dict[str, Any]:
+    ref = ref if isinstance(ref, str) else None
+    return {"record": index, "ref": ref, "loc": loc, "type": code, "ctx": ctx, "msg": msg}
 
 
 def import_records(
@@ -135,15 +141,15 @@ def import_records(
             placed.append((centre, locations))
         except InvalidInput as exc:
             for err in exc.errors or []:
-                errors.append(_record_error(index, centre.ref, err["loc"], err["msg"]))
+                code, ctx = err.get("type", exc.code), err.get("ctx", exc.params)
+                errors.append(_record_error(index, centre.ref, err["loc"], code, ctx))
         if progress:
             progress(1)
     if errors:
         errors.sort(key=lambda e: e["record"])
+        records_wrong = len({e["record"] for e in errors})
         raise InvalidInput(
-            f"{len(errors)} error(s) in {len({e['record'] for e in errors})} record(s); "
-            "nothing was imported",
-            errors=errors,
+            "import_invalid", errors=errors, count=len(errors), records=records_wrong
         )
     created = updated = 0
     for data, locations in placed:

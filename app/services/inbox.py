@@ -72,7 +72,7 @@ def update_intake(session: Session, centre_id: uuid.UUID, data: IntakeUpdate) ->
     """A centre pauses or reopens its intake, or changes its weekly capacity."""
     centre = session.get(Centre, centre_id)
     if centre is None:
-        raise NotFound("this key's centre no longer exists")
+        raise NotFound("key_centre_gone")
     if data.intake_status is not None:
         centre.intake_status = data.intake_status
     if data.weekly_capacity is not None:

@@ -39,17 +39,17 @@ def create_key(
 ) -> tuple[ApiKey, str]:
     """Make a key; return the row and the plaintext, which is never stored."""
     if role not in ROLES:
-        raise InvalidInput(f"unknown role {role!r}; allowed: {', '.join(ROLES)}")
+        raise InvalidInput("key_role_unknown", role=role, allowed=", ".join(ROLES))
     centre_id = None
     if role == "centre":
         if not centre_ref:
-            raise InvalidInput("a centre key needs the centre's ref")
+            raise InvalidInput("key_centre_required")
         centre = session.scalars(select(Centre).where(col(Centre.ref) == centre_ref)).one_or_none()
         if centre is None:
-            raise NotFound(f"no centre with ref {centre_ref!r}")
+            raise NotFound("centre_ref_not_found", ref=centre_ref)
         centre_id = centre.id
     elif centre_ref:
-        raise InvalidInput("only centre keys are bound to a centre")
+        raise InvalidInput("key_centre_not_allowed")
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
         prefix=plaintext[:12], key_hash=hash_key(plaintext), role=role, centre_id=centre_id,
@@ -63,11 +63,11 @@ def create_key(
 def authenticate(session: Session, authorization: str | None) -> Principal:
     """Turn an `Authorization: Bearer` header into a principal, or 401."""
     if not authorization:
-        raise Unauthorized("an API key is required: Authorization: Bearer <key>")
+        raise Unauthorized("auth_required")
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX) or len(token) > 200:
-        raise Unauthorized("malformed Authorization header; expected: Bearer <key>")
+        raise Unauthorized("auth_malformed")
     digest = hash_key(token)
     found = session.execute(
         select(ApiKey, Centre.active)  # type: ignore[call-overload]
@@ -76,10 +76,10 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     ).one_or_none()
     row, centre_active = (found[0], found[1]) if found is not None else (None, None)
     if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at:
-        raise Unauthorized("unknown or revoked API key")
+        raise Unauthorized("auth_key_unknown")
     if row.role == "centre" and not centre_active:
         # A deactivated (or deleted) centre's key reads nothing and changes nothing.
-        raise Unauthorized("this key's centre is deactivated")
+        raise Unauthorized("auth_centre_inactive")
     return Principal(key_id=row.id, role=row.role, centre_id=row.centre_id)
 
 
@@ -96,7 +96,7 @@ def list_keys(session: Session) -> list[ApiKey]:
 def revoke_key(session: Session, key_id: uuid.UUID) -> ApiKey:
     row = session.get(ApiKey, key_id)
     if row is None:
-        raise NotFound(f"no key with id {key_id}")
+        raise NotFound("key_not_found", key_id=str(key_id))
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)

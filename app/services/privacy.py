@@ -51,7 +51,7 @@ def find(
     """Every request made with this email or phone."""
     digests = contact_digests(settings, email, phone)
     if not digests:
-        raise InvalidInput("give an email or a phone number")
+        raise InvalidInput("privacy_contact_required")
     ids = session.exec(
         select(ContactDigest.consultation_id).where(col(ContactDigest.digest).in_(digests))
     ).all()

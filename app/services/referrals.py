@@ -217,7 +217,7 @@ def centre_referral(session: Session, centre_id: uuid.UUID, referral_id: uuid.UU
     """A referral of this centre; another centre's id answers 404, as if it did not exist."""
     referral = session.get(Referral, referral_id)
     if referral is None or referral.centre_id != centre_id:
-        raise NotFound(f"no referral {referral_id} in this inbox")
+        raise NotFound("inbox_referral_not_found", referral_id=str(referral_id))
     return referral
 
 
@@ -226,7 +226,7 @@ def accept(session: Session, referral: Referral, actor: str) -> Referral:
     if referral.state == "accepted":
         return referral
     if referral.state not in OPEN:
-        raise Conflict(f"this referral is {referral.state}; it can no longer be accepted")
+        raise Conflict("referral_not_acceptable", state=referral.state)
     refuse_if_expired(referral)
     now = utcnow()
     referral.responded_at = now
@@ -250,7 +250,7 @@ def decline(
 ) -> Referral:
     """The centre declines; the consultation moves on to the next centre."""
     if referral.state not in OPEN:
-        raise Conflict(f"this referral is {referral.state}; it can no longer be declined")
+        raise Conflict("referral_not_declinable", state=referral.state)
     refuse_if_expired(referral)
     referral.responded_at = utcnow()
     referral.decline_reason, referral.decline_note = reason, note
@@ -289,7 +289,7 @@ def expire_due(session: Session, settings: Settings, now: datetime, *, limit: in
 def cancel(session: Session, referral: Referral, actor: str, note: str | None) -> Referral:
     """Staff withdraw a referral; a centre that already has it is told by webhook."""
     if referral.state in ANSWERED:
-        raise Conflict(f"this referral is already {referral.state}")
+        raise Conflict("referral_already_closed", state=referral.state)
     # The centre may have it: delivered, or a webhook already tried or in flight right now.
     may_have_it = referral.state == "delivered" or dispatcher.may_have_arrived(session, referral.id)
     transition(session, referral, "cancelled", actor, note=note)
@@ -348,10 +348,7 @@ def refuse_if_expired(referral: Referral) -> None:
     """Expiry is a rule, not a sweep: past `expires_at` an answer is refused even if the
     sweeper has not moved the request on yet."""
     if referral.state in OPEN and referral.expires_at <= utcnow():
-        raise Conflict(
-            f"this referral expired at {referral.expires_at.isoformat()}; "
-            "the request has moved, or will move, to the next centre"
-        )
+        raise Conflict("referral_expired", expired_at=referral.expires_at.isoformat())
 
 
 _REFERRAL = Referral.__table__  # type: ignore[attr-defined]

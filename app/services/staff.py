@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app import dispatcher
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.models import Centre, Consultation, OutboxEvent, Referral, ReferralEvent
 from app.services import audit, referrals
 from app.settings import Settings
@@ -92,7 +92,7 @@ def route_by_hand(
     """Staff send a request to a centre of their choice (no eligibility check: staff decide)."""
     consultation = _get(session, consultation_id)
     if consultation.status in ("accepted", "cancelled"):
-        raise Conflict(f"this consultation is {consultation.status}")
+        raise Conflict("consultation_not_routable", consultation_status=consultation.status)
     open_refs = session.scalar(
         select(func.count())
         .select_from(Referral)
@@ -102,12 +102,13 @@ def route_by_hand(
         )
     )
     if open_refs:
-        raise Conflict("this consultation already has an open referral; cancel it first")
+        raise Conflict("consultation_has_open_referral")
     centre = session.get(Centre, centre_id)
     if centre is None or not centre.active:
         raise InvalidInput(
-            f"centre {centre_id} is not an active centre",
-            errors=[{"loc": ["body", "centre_id"], "msg": "unknown centre"}],
+            "centre_not_active",
+            errors=[field_error(["body", "centre_id"], "centre_unknown")],
+            centre_id=str(centre_id),
         )
     entry = {"rank": None, "score": None,
              "reasons": [{"code": "staff_routed", "fr": "Acheminé par l'équipe",
@@ -125,7 +126,7 @@ def replay_delivery(session: Session, event_id: uuid.UUID, actor: str) -> Outbox
         referral = session.get(Referral, event.subject_id)
         if referral is not None and event.event_type == "referral.created":
             if referral.state not in referrals.OPEN:
-                raise Conflict(f"the referral is {referral.state}: its centre may not have it")
+                raise Conflict("referral_not_cancellable", state=referral.state)
             audit.record(session, actor, "send_person", "consultation",
                          referral.consultation_id, "replay")  # fmt: skip
     return dispatcher.replay(session, event_id)
@@ -136,12 +137,12 @@ def cancel_referral(
 ) -> Referral:
     referral = session.get(Referral, referral_id)
     if referral is None:
-        raise NotFound(f"no referral {referral_id}")
+        raise NotFound("referral_not_found", referral_id=str(referral_id))
     return referrals.cancel(session, referral, actor, note)
 
 
 def _get(session: Session, consultation_id: uuid.UUID) -> Consultation:
     consultation = session.get(Consultation, consultation_id)
     if consultation is None:
-        raise NotFound(f"no consultation {consultation_id}")
+        raise NotFound("consultation_not_found", consultation_id=str(consultation_id))
     return consultation

@@ -107,7 +107,7 @@ async def confirmation(request: Request) -> HTMLResponse:
     if not signed(request.app.state.settings, str(q.get("sig", ""))[:64], *parts):
         from app.errors import NotFound
 
-        raise NotFound("no such confirmation")
+        raise NotFound("confirmation_not_found")
     directory = await get_directory(request)
     centre = public_centres(directory).get(parts[2])
     return render(request, "confirmation.html", {

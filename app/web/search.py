@@ -72,7 +72,7 @@ async def centre(request: Request, centre_id: str) -> HTMLResponse:
     lang = urls.lang_of_request(request)
     found = public_centres(directory).get(_uuid_text(centre_id))
     if found is None:
-        raise NotFound("no active centre with this id")
+        raise NotFound("centre_not_active_page")
     criteria = Criteria.read(request.query_params)
     return render(request, "centre.html", {
         "centre": _card(found, lang), "criteria": criteria, "query": criteria.query(),

@@ -39,8 +39,8 @@ PAGE_HEADERS: Final[dict[str, str]] = {
 
 class CsrfFailed(AppError):
     status = 403
-    title = "Forbidden"
     slug = "csrf"
+    code = "csrf"
 
 
 def _key(settings: Settings) -> bytes:
@@ -79,15 +79,15 @@ async def form_of(request: Request) -> FormData:
     """The POSTed form, once its CSRF token and origin are checked (403 otherwise)."""
     origin = request.headers.get("origin")
     if origin and origin != "null" and origin != _origin_of(request):
-        raise CsrfFailed("this form was sent from another site")
+        raise CsrfFailed("csrf_other_site")
     form = await request.form(max_files=0, max_fields=200)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = form.get(CSRF_FIELD)
     settings: Settings = request.app.state.settings
     if not cookie or not isinstance(sent, str):
-        raise CsrfFailed("the form's security token is missing: reload the page")
+        raise CsrfFailed("csrf_missing")
     if not hmac.compare_digest(_token_for(settings, cookie), sent):
-        raise CsrfFailed("the form's security token does not match: reload the page")
+        raise CsrfFailed("csrf_mismatch")
     return form
 
 

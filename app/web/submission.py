@@ -79,4 +79,4 @@ async def _claim(engine: Any, scope: str, token: str, digest: str) -> dict[str, 
                 await anyio.sleep(0.2)
                 continue
             return replay.body if replay is not None else None
-    raise Conflict("this request is still being sent")
+    raise Conflict("request_still_sending")

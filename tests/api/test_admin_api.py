@@ -86,7 +86,12 @@ def test_point_outside_quebec_refused(client: TestClient, admin_headers: dict[st
 def test_malformed_json_is_400(client: TestClient, admin_headers: dict[str, str]) -> None:
     headers = {**admin_headers, "content-type": "application/json"}
     bad = client.post("/v1/admin/centres", content=b'{"ref": "x",', headers=headers)
-    assert bad.status_code == 400 and bad.json()["title"] == "Malformed JSON"
+    assert bad.status_code == 400 and bad.json()["code"] == "malformed_json"
+    assert bad.json()["title"] == "JSON mal formé" and bad.headers["content-language"] == "fr"
+    english = client.post(
+        "/v1/admin/centres", content=b'{"ref": "x",', headers={**headers, "accept-language": "en"}
+    )
+    assert english.json()["title"] == "Malformed JSON"
 
 
 def test_update_and_deactivate(client: TestClient, admin_headers: dict[str, str]) -> None:

@@ -141,7 +141,7 @@ def test_an_expired_referral_cannot_be_answered_before_the_sweep(
     body = {"reason": "no_capacity"} if answer == "decline" else None
     refused = client.post(f"/v1/inbox/referrals/{referral_id}/{answer}", headers=centre, json=body)
     assert refused.status_code == 409, refused.text
-    assert "expired" in refused.json()["detail"]
+    assert refused.json()["code"] == "referral_expired" and "expiré" in refused.json()["detail"]
     with Session(engine) as session:
         assert session.get(Referral, referral_id).state == "pending"  # type: ignore[union-attr]
 
@@ -249,7 +249,7 @@ def test_the_published_example_secret_is_refused(
         "/v1/admin/centres/import", json={"centres": [record]}, headers=admin_headers
     )
     assert answer.status_code == 422, answer.text
-    assert "published example" in answer.text
+    assert "inbox_secret_published" in answer.text and "exemple publié" in answer.text
     assert client.get("/v1/centres").json()["total"] == 0
 
 
