@@ -194,4 +194,3 @@ def test_location_problems_are_french_first(
     problem = answer.json()
     assert problem["title"] == title and problem["detail"].startswith(detail)
     assert problem["type"].endswith("location-not-found")  # the stable code, in any language
-

@@ -77,7 +77,7 @@ def test_hints_never_confirm_a_guess(resolver: Resolver) -> None:
     with pytest.raises(Ambiguous) as caught:
         resolver.place(municipality="Xyzville", postal_code="J1H 1A1")
     assert "avec certitude" in caught.value.detail
-    assert "for sure" in caught.value.detail_in("en")
+    assert "for sure" in caught.value.text("en")
     with pytest.raises(Ambiguous):
         resolver.place(municipality="Xyzville", lat=45.07, lon=-71.77)
 
