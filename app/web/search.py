@@ -8,23 +8,23 @@ from __future__ import annotations
 import json
 import uuid
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import get_directory
 from app.errors import NotFound
-from app.i18n import Lang
+from app.i18n import Lang, gettext
 from app.matching import LoadVector
 from app.services.directory_index import Directory
 from app.services.matching import LoadTracker, situation
 from app.web import urls, vocabulary
 from app.web.criteria import Checked, Criteria, check
 from app.web.regionmap import region_map
-from app.web.templating import render
+from app.web.templating import render, render_fragment
 
 router = APIRouter()
 RESULTS_LIMIT = 10
@@ -56,7 +56,7 @@ async def search(request: Request) -> HTMLResponse:
     outcome = directory.match_index.rank(situation(checked.request, checked.place), load=load)
     public = public_centres(directory)
     cards = [
-        _card(public[r.centre_id], lang, rank=r.rank, distance=r.distance_km, reasons=r.reasons)
+        _card(directory, r.centre_id, lang, rank=r.rank, distance=r.distance_km, reasons=r.reasons)
         for r in outcome.results
         if r.centre_id in public
     ]
@@ -75,7 +75,8 @@ async def centre(request: Request, centre_id: str) -> HTMLResponse:
         raise NotFound("centre_not_active_page")
     criteria = Criteria.read(request.query_params)
     return render(request, "centre.html", {
-        "centre": _card(found, lang), "criteria": criteria, "query": criteria.query(),
+        "centre": _card(directory, found["id"], lang), "criteria": criteria,
+        "query": criteria.query(),
         "regions": [vocabulary.region_name(code, lang) for code in sorted(found["regions_served"])],
     })  # fmt: skip
 
@@ -83,8 +84,7 @@ async def centre(request: Request, centre_id: str) -> HTMLResponse:
 def _region_page(
     request: Request, directory: Directory, lang: Lang, criteria: Criteria
 ) -> HTMLResponse:
-    public = public_centres(directory)
-    cards = [_card(public[e.id], lang) for e in directory.search(region=criteria.region)]
+    cards = [_card(directory, e.id, lang) for e in directory.search(region=criteria.region)]
     return render(request, "region.html", _form_context(directory, lang, criteria, Checked()) | {
         "region_name": vocabulary.region_name(criteria.region, lang), "cards": cards,
     })  # fmt: skip
@@ -93,18 +93,50 @@ def _region_page(
 def _form_context(
     directory: Directory, lang: Lang, criteria: Criteria, checked: Checked
 ) -> dict[str, Any]:
+    query = criteria.query()
+    key = _FormKey(
+        lang, tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in query.items()),
+        tuple((e.field, e.text) for e in checked.errors),
+        tuple((c["q"], c["label"]) for c in checked.candidates), directory_languages(directory),
+    )  # fmt: skip
     return {
         "criteria": criteria,
-        "query": criteria.query(),
+        "query": query,
+        "qs": urls.query_string(query),  # encoded once: every card links with it
         "form_errors": checked.errors,
-        "errors_by_field": {e.field: e.text for e in checked.errors},
-        "candidates": checked.candidates,
-        "options": vocabulary.options(lang, languages=directory_languages(directory)),
+        "search_form": search_form(key),
     }
 
 
+class _FormKey(NamedTuple):
+    lang: Lang
+    query: tuple[tuple[str, Any], ...]
+    errors: tuple[tuple[str, str], ...]
+    candidates: tuple[tuple[str, str], ...]
+    languages: frozenset[str]
+
+
+@lru_cache(maxsize=2048)
+def search_form(key: _FormKey) -> Markup:
+    """The search form, filled in: the same search always gives the same form, so it is
+    rendered once (a third of a results page's rendering otherwise)."""
+    query = {k: list(v) if isinstance(v, tuple) else v for k, v in key.query}
+    criteria = Criteria(
+        q=str(query["q"]), language=str(query["language"]), age=str(query["age"]),
+        text=str(query["text"]),
+        needs=query["needs"], groups=query["groups"], modes=query["modes"],
+    )  # fmt: skip
+    return render_fragment("_search_form.html", key.lang, {
+        "criteria": criteria, "query": query,
+        "errors_by_field": dict(key.errors),
+        "candidates": [{"q": q, "label": label} for q, label in key.candidates],
+        "options": vocabulary.options(key.lang, languages=key.languages),
+    })  # fmt: skip
+
+
 def _card(
-    centre: dict[str, Any],
+    directory: Directory,
+    centre_id: str,
     lang: Lang,
     *,
     rank: int | None = None,
@@ -113,19 +145,38 @@ def _card(
 ) -> dict[str, Any]:
     """What a page shows of a centre (public fields only, labels in the page's language)."""
     return {
-        **centre,
+        **_centre_view(directory, centre_id, lang),
         "rank": rank,
         "distance": _km(distance, lang) if distance is not None else None,
         "reasons": [r.en if lang == "en" else r.fr for r in reasons],
+    }
+
+
+@lru_cache(maxsize=1024)
+def _centre_view(directory: Directory, centre_id: str, lang: Lang) -> dict[str, Any]:
+    """A centre's labels and texts in `lang`, once per directory snapshot."""
+    centre = public_centres(directory)[centre_id]
+    labels = vocabulary.labels_of(centre, lang)
+    meta = (
+        gettext("web.results.modes", lang, modes=", ".join(labels["modes"]))
+        + " · "
+        + gettext("web.results.languages", lang, languages=", ".join(labels["languages"]))
+    )
+    return {
+        **centre,
         "description": centre["description_en" if lang == "en" else "description_fr"]
         or centre["description_fr" if lang == "en" else "description_en"],
-        "labels": vocabulary.labels_of(centre, lang),
-    }  # fmt: skip
+        "labels": labels,
+        "meta": meta,
+        "href": urls.url("centre", lang, centre_id=centre_id),
+        "ask_href": urls.url("request", lang),
+    }
 
 
 def _km(distance: float, lang: Lang) -> str:
     # As the reasons say it: a decimal under 100 km, whole kilometres beyond.
-    return format_decimal(distance, "#,##0.0" if distance < 100 else "#,##0", locale=lang)
+    text = f"{distance:.1f}" if distance < 100 else f"{distance:.0f}"
+    return text.replace(".", ",") if lang == "fr" else text
 
 
 async def current_load(request: Request, directory: Directory) -> LoadVector:

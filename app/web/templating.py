@@ -44,6 +44,7 @@ def _static_version(name: str) -> str:
     return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
 
 
+@cache
 def static_url(name: str) -> str:
     """A static file's URL, versioned by its content (so it may be cached for a year)."""
     return f"/static/{name}?v={_static_version(name)}"
@@ -97,6 +98,15 @@ def render(
         response.headers["Cache-Control"] = "no-store"
     csrf.set_cookie(response)
     return response
+
+
+def render_fragment(template: str, lang: Lang, context: dict[str, Any]) -> Markup:
+    """A part of a page that depends on its arguments only (no request, no form token), for
+    the page to cache: `_`, `n_` and `url` in `lang`, and `context`."""
+    page = {"lang": lang, "_": partial(_text, lang), "n_": partial(_plural, lang),
+            "url": partial(_url, lang)}  # fmt: skip
+    html = environment().get_template(template).render(page | context)
+    return Markup(html)  # noqa: S704  # nosec B704  # an autoescaped template
 
 
 def _text(lang: Lang, key: str, /, **params: object) -> str:

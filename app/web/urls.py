@@ -51,16 +51,18 @@ def url(name: str, lang: Lang, /, query: Mapping[str, Any] | None = None, **path
     (a value may be a list: one `key=value` per item; empty values are left out)."""
     fr, en = PAGES[name]
     target = (en if lang == "en" else fr).format(**{k: str(v) for k, v in path.items()})
-    if query:
-        pairs = [
-            (k, item)
-            for k, v in query.items()
-            for item in (v if isinstance(v, list | tuple) else [v])
-            if item not in (None, "")
-        ]
-        if pairs:
-            target += "?" + urlencode(pairs)
-    return target
+    return target + query_string(query) if query else target
+
+
+def query_string(query: Mapping[str, Any]) -> str:
+    """`?a=1&b=2` for a query (a value may be a list; empty values are left out), or ""."""
+    pairs = [
+        (k, item)
+        for k, v in query.items()
+        for item in (v if isinstance(v, list | tuple) else [v])
+        if item not in (None, "")
+    ]
+    return "?" + urlencode(pairs) if pairs else ""
 
 
 def switch_url(request: Request, lang: Lang) -> str:

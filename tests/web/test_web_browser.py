@@ -229,7 +229,17 @@ def test_the_explanation_pages_pass_axe(chromium: Any, base_url: str) -> None:
         page.fill(selector, text)
     page.check("#consent")
     with page.expect_navigation():
-        page.click("button[type=submit]")
+        page.click("#continue")
     assert "ne peut pas recevoir" in page.inner_text("h1")
+    visit.check_page()
+    # No centre at all: its own page, from which the request can still go to staff.
+    page.goto(base_url + "/en/request?q=Gasp%C3%A9&language=ht&modes=in_person")
+    for selector, text in (("#first_name", "Alex"), ("#last_name", "Exemple"),
+                           ("#email", "alex@example.org")):  # fmt: skip
+        page.fill(selector, text)
+    page.check("#consent")
+    with page.expect_navigation():
+        page.click("#continue")
+    assert "No centre fits" in page.inner_text("h1")
     visit.check_page()
     visit.context.close()

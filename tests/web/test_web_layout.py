@@ -109,3 +109,27 @@ def test_a_form_post_needs_its_csrf_token(settings: Settings) -> None:
         web.cookies.clear()
         bare = web.post("/essai-formulaire", data={"csrf_token": token.group(1)})
         assert bare.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/confidentialite", "Avis de confidentialité"), ("/en/privacy", "Privacy notice"),
+        ("/accessibilite", "Déclaration d'accessibilité"),
+        ("/en/accessibility", "Accessibility statement"), ("/a-propos", "À propos"),
+        ("/en/about", "About"),
+    ],
+)  # fmt: skip
+def test_the_information_pages(client: TestClient, path: str, heading: str) -> None:
+    import html
+
+    page = client.get(path, headers=HTML)
+    assert page.status_code == 200
+    assert f"<h1>{heading}</h1>" in html.unescape(page.text)
+
+
+def test_the_privacy_notice_shows_the_version_consents_record(client: TestClient) -> None:
+    from app.web.pages import NOTICE_VERSION
+
+    for path in ("/confidentialite", "/en/privacy"):
+        assert f"{NOTICE_VERSION}" in client.get(path, headers=HTML).text
