@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
         handler=_migrate
     )
+    sub.add_parser(
+        "doctor", help="check the database and report stored data that cannot be delivered"
+    ).set_defaults(handler=_doctor)
 
     seed = sub.add_parser("seed-demo", help="load the demo directory")
     seed.add_argument("--if-empty", action="store_true", help="only when there is no centre yet")
@@ -84,37 +87,77 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.ops import logs
     from app.server import uvicorn_options
 
+    settings = get_settings()
+    logs.configure(settings.logs_as, settings.log_level)
     app = create_app(embedded_dispatcher=False if args.no_dispatcher else None)
-    uvicorn.run(
-        app, host=args.host, port=args.port, log_level="info", **uvicorn_options(get_settings())
-    )
+    # Our own access line (app.ops.middleware: route template, request id, no query string)
+    # replaces uvicorn's; its other messages go through the same handler as ours.
+    options = uvicorn_options(settings) | {"log_config": None, "access_log": False}
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **options)
     return 0
 
 
 def _worker(args: argparse.Namespace) -> int:
     from app.db import get_engine
-    from app.dispatcher import run_worker
+    from app.dispatcher import DispatcherFault, run_worker
+    from app.ops import logs
     from app.services.sweeper import Sweeper, install_hooks
 
     settings = get_settings()
+    logs.configure(settings.logs_as, settings.log_level)
+    if settings.worker_metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from app.dispatcher.metrics import REGISTRY
+
+        # Its own attempts and slots; the backlog is read by the API's /metrics.
+        start_http_server(
+            settings.worker_metrics_port, addr=settings.worker_metrics_host, registry=REGISTRY
+        )
     install_hooks()
     sweeper = Sweeper(get_engine(), settings).start()
     try:
         run_worker(settings, engine=get_engine())
+    except DispatcherFault as exc:
+        # Its own fault, never a receiver's: exit non-zero for the supervisor to restart it.
+        print(f"error: the worker stopped: {exc}", file=sys.stderr)
+        return 1
     finally:
         sweeper.stop()
     return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
     from app.db import get_engine
+    from app.services.doctor import refused_inbox_urls
     from app.services.health import upgrade_to_head
 
     upgrade_to_head(get_engine())
     print("database at the latest migration")
+    with Session(get_engine()) as session:
+        findings = refused_inbox_urls(session, production=get_settings().env == "production")
+    for finding in findings:
+        print(f"warning: {finding.text}", file=sys.stderr)
+    if findings:
+        print(f"{len(findings)} inbox URL(s) need fixing: see `ttx doctor`", file=sys.stderr)
     return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from app.db import get_engine
+    from app.services.doctor import diagnose
+
+    findings = diagnose(get_engine(), get_settings())
+    for finding in findings:
+        print(f"{finding.level}: {finding.text}")
+    problems = sum(1 for f in findings if f.level == "problem")
+    print(f"{problems} problem(s), {len(findings) - problems} notice(s)")
+    return 1 if problems else 0
 
 
 def _seed_demo(args: argparse.Namespace) -> int:

@@ -16,12 +16,26 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import __version__, problems, web
 from app.db import make_engine
 from app.deps import SessionGate
+from app.dispatcher import metrics as dispatch_metrics
 from app.dispatcher import start_embedded
 from app.geo import get_resolver
 from app.middleware import RequestGuard
+from app.ops.metrics import HttpMetrics, backlog_registry
+from app.ops.middleware import RequestContext
 from app.problems import PROBLEM_SCHEMA
 from app.ratelimit import RateLimiter
-from app.routers import admin, directory, geo, health, hsds, inbox, intake, privacy, staff
+from app.routers import (
+    admin,
+    directory,
+    geo,
+    health,
+    hsds,
+    inbox,
+    intake,
+    metrics,
+    privacy,
+    staff,
+)
 from app.security import CORSPolicy, cors_origins, default_headers
 from app.services.directory_index import DirectoryIndex
 from app.services.matching import LoadTracker
@@ -62,6 +76,8 @@ def create_app(
         gc.collect()
         gc.freeze()
         workers = _start_background(settings, engine) if run_dispatcher else []
+        if workers:
+            app.state.dispatcher = workers[0]
         try:
             yield
         finally:
@@ -83,6 +99,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.dispatcher = None  # the embedded dispatcher, once started (GET /readyz)
     app.state.session_gate = SessionGate(settings.db_sessions)
     app.state.directory = DirectoryIndex(engine, settings.directory_refresh_seconds)
     app.state.load = LoadTracker(engine)
@@ -96,9 +113,15 @@ def create_app(
     )
     if cors_origins(settings):
         app.add_middleware(CORSPolicy, settings=settings)
+    http_metrics = HttpMetrics()
+    app.state.metric_registries = [http_metrics.registry, backlog_registry(engine)]
+    if run_dispatcher:
+        app.state.metric_registries.append(dispatch_metrics.REGISTRY)
+    # Outermost: the request id is set before anything logs, and the timing covers it all.
+    app.add_middleware(RequestContext, metrics=http_metrics)
     # The router tries each included router in turn: the busiest routes (matching, intake)
     # come first so their requests skip matching the others' paths. No two routers share a path.
-    for module in (intake, health, directory, geo, inbox, admin, staff, privacy, hsds):
+    for module in (intake, health, directory, geo, inbox, admin, staff, privacy, hsds, metrics):
         app.include_router(module.router)
     web.install(app)  # the public site (after the API routes and the problem handlers)
     return app

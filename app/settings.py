@@ -58,6 +58,20 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     acceptance_delay_hours: float = Field(default=48.0, gt=0)
     max_referrals_per_consultation: int = Field(default=3, ge=1, le=10)
+    # Attempts in flight per receiver origin (scheme, host, port) in each dispatcher, and per
+    # endpoint: a small inbox server (listen backlog 5) gets its requests promptly, and one
+    # slow or dead receiver only ever holds its own slots.
+    delivery_per_origin: int = Field(default=4, ge=1, le=64)
+    delivery_per_endpoint: int | None = Field(default=None, ge=1, le=64)
+    # GET /metrics: open in development; with a token, only with `Authorization: Bearer …`;
+    # in production off (404) until a token is set.
+    metrics_token: str | None = Field(default=None, min_length=16)
+    # `ttx worker` serves its own metrics on this port (127.0.0.1 unless told), when set.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+    # Logs: JSON lines in production, readable text in development, unless told.
+    log_format: Literal["json", "text"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     retention_days: int = Field(default=365, ge=1)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     redis_url: str | None = None
@@ -94,6 +108,12 @@ class Settings(BaseSettings):
                         f"TTX_TRUSTED_PROXIES: {part!r} is not an address or a CIDR network"
                     ) from None
         return value
+
+    @property
+    def logs_as(self) -> Literal["json", "text"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.env == "production" else "text"
 
     @model_validator(mode="after")
     def _refuse_weak_secrets_in_production(self) -> Settings:

@@ -12,6 +12,7 @@ from app.dispatcher.admin import (
     list_failed,
     may_have_arrived,
     reenable_endpoint,
+    refused_endpoints,
     replay,
     to_pull,
 )
@@ -19,14 +20,15 @@ from app.dispatcher.outbox import Delivered, enqueue, on_delivered, remove_deliv
 from app.dispatcher.process import EmbeddedDispatcher, run_worker, start_embedded
 from app.dispatcher.schedule import MAX_ATTEMPTS, SCHEDULE_SECONDS, retry_delay
 from app.dispatcher.signing import SignatureError, generate_secret, sign, verify
-from app.dispatcher.urls import inbox_url_problem
-from app.dispatcher.worker import Dispatcher
+from app.dispatcher.urls import inbox_url_problem, url_syntax_problem
+from app.dispatcher.worker import Dispatcher, DispatcherFault
 
 __all__ = [
     "MAX_ATTEMPTS",
     "SCHEDULE_SECONDS",
     "Delivered",
     "Dispatcher",
+    "DispatcherFault",
     "EmbeddedDispatcher",
     "SignatureError",
     "acknowledge_pull",
@@ -39,6 +41,7 @@ __all__ = [
     "may_have_arrived",
     "on_delivered",
     "reenable_endpoint",
+    "refused_endpoints",
     "remove_delivered_hook",
     "replay",
     "retry_delay",
@@ -46,5 +49,6 @@ __all__ = [
     "sign",
     "start_embedded",
     "to_pull",
+    "url_syntax_problem",
     "verify",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
+from app.dispatcher.urls import inbox_url_problem
 from app.errors import Conflict, NotFound
 from app.models.directory import InboxEndpoint
 from app.models.outbox import DeliveryAttempt, OutboxEvent
@@ -54,6 +55,7 @@ def replay(session: Session, event_id: uuid.UUID, *, now: datetime | None = None
         raise Conflict("delivery_not_replayable", status_now=event.status)
     event.status, event.next_attempt_at = "pending", now or utcnow()
     event.locked_until = event.locked_by = None
+    event.crashes = 0
     session.add(event)
     session.flush()
     return event
@@ -130,3 +132,16 @@ def reenable_endpoint(session: Session, centre_id: uuid.UUID) -> InboxEndpoint:
     session.add(endpoint)
     session.flush()
     return endpoint
+
+
+def refused_endpoints(session: Session, *, production: bool) -> list[tuple[InboxEndpoint, str]]:
+    """Registered endpoints whose URL the rules in force refuse (rows stored before the rules
+    were this strict, or under development rules), each with the reason: the dispatcher
+    fails their deliveries without sending, so staff must fix them (`ttx doctor`)."""
+    rows = session.exec(select(InboxEndpoint).order_by(col(InboxEndpoint.url))).all()
+    found = []
+    for endpoint in rows:
+        problem = inbox_url_problem(endpoint.url, production=production)
+        if problem:
+            found.append((endpoint, problem))
+    return found

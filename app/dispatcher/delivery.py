@@ -10,13 +10,20 @@ import ssl
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from app.dispatcher.outcomes import (
+    Kind,
+    exception_kind,
+    retry_after_seconds,
+    status_error,
+    status_kind,
+)
 from app.dispatcher.signing import signed_headers
 from app.dispatcher.urls import Resolver, UnsafeAddress, resolve_public
 
@@ -48,6 +55,10 @@ class Job:
     # What the business layer is told once the event is delivered (`on_delivered`).
     event_type: str = ""
     subject_id: uuid.UUID | None = None
+    # The job could not even be prepared (a bug, a corrupt row): its attempt is a crash.
+    crashed: bool = False
+    # The request that enqueued the event, sent as `X-Request-ID`.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,19 @@ class AttemptResult:
     status_code: int | None = None
     error: str | None = None
     response_excerpt: str | None = None
+    # The attempt ended in an error of the dispatcher's own, not the receiver's: counted
+    # towards parking the event (`store.PARK_AFTER`).
+    crashed: bool = False
+    # What happened, in a word (`outcomes.Kind`): for metrics, logs and the retry decision.
+    kind: Kind = "other"
+    # Seconds the receiver asked to wait (429/503 `Retry-After`, bounded), if it did.
+    retry_after: float | None = None
+
+
+def crash_result(job: Job, started_at: datetime, exc: BaseException) -> AttemptResult:
+    """The failed attempt recorded when sending `job` raised something unexpected."""
+    error = _short(clean_text(f"internal error while sending: {type(exc).__name__}: {exc}"))
+    return AttemptResult(job, started_at, 0, "failure", error=error, crashed=True, kind="crash")
 
 
 Connection = httpx.AsyncBaseTransport | httpx.AsyncClient
@@ -106,20 +130,31 @@ class ConnectionPool:
         self._idle: dict[str, list[Connection]] = {}
         self._all: list[Connection] = []
 
-    def acquire(self, origin: str) -> tuple[Connection, Connection | None]:
-        """A transport for `origin` (one already connected there, else a new one), and the
-        idle transport it replaces, if any, for the caller to close."""
+    def acquire(self, origin: str) -> tuple[Connection, Connection | None, bool]:
+        """A transport for `origin` (one already used there, else a new one), the idle
+        transport it replaces, if any, for the caller to close, and whether it was reused."""
         same = self._idle.get(origin)
         if same:
-            return same.pop(), None
+            return same.pop(), None, True
         fresh = self._factory()
         if len(self._all) < self._size or not any(self._idle.values()):
             self._all.append(fresh)
-            return fresh, None
+            return fresh, None, False
         replaced = next(idle for idle in self._idle.values() if idle).pop()
         self._all.remove(replaced)
         self._all.append(fresh)
-        return fresh, replaced
+        return fresh, replaced, False
+
+    async def renew(self, transport: Connection) -> Connection:
+        """Close `transport` (its connection went stale) and return a new one in its place."""
+        fresh = self._factory()
+        if fresh is transport:  # one shared transport (tests' MockTransport): keep it
+            return transport
+        if transport in self._all:
+            self._all.remove(transport)
+        self._all.append(fresh)
+        await transport.aclose()
+        return fresh
 
     def release(self, origin: str, transport: Connection) -> None:
         self._idle.setdefault(origin, []).append(transport)
@@ -131,8 +166,13 @@ class ConnectionPool:
 
 
 def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    """`scheme://host[:port]` of `url`, the unit of connection reuse and of fairness; a URL
+    that cannot be split is its own origin."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 async def attempt_delivery(
@@ -155,27 +195,35 @@ async def attempt_delivery(
         return AttemptResult(job, started_at, duration_ms, outcome, code, error, text)
 
     if job.refused:
-        return result("failure", error=f"refused: {job.refused}")
+        failed = result("failure", error=_short(clean_text(f"refused: {job.refused}")))
+        return replace(failed, crashed=job.crashed, kind="crash" if job.crashed else "bad_url")
     try:
         # httpx's timeouts bound each phase; this bounds the whole exchange (slow-drip bodies).
         async with asyncio.timeout(timeout_seconds):
-            status, excerpt = await _post(transport, job, timeout_seconds, resolver)
+            status, excerpt, wait = await _post(transport, job, timeout_seconds, resolver)
     except UnsafeAddress as exc:
-        return result("failure", error=_short(f"refused: {exc}"))
-    except TimeoutError:
-        return result("failure", error=f"timeout: no complete answer within {timeout_seconds:g} s")
-    except httpx.TimeoutException as exc:
-        return result("failure", error=f"timeout: {type(exc).__name__}")
-    except httpx.HTTPError as exc:
-        return result("failure", error=_short(f"{type(exc).__name__}: {exc}"))
-    return result(_classify(status), status, _status_error(status), excerpt)
+        failed = result("failure", error=_short(clean_text(f"refused: {exc}")))
+        return replace(failed, kind="bad_url")
+    except Exception as exc:  # whatever it is, it concerns this event only, never the loop
+        kind, words = exception_kind(exc, timeout=timeout_seconds)
+        if kind == "crash":  # a bug of ours, or of a library
+            log.exception("delivery of %s raised", job.webhook_id)
+        failed = result("failure", error=_short(clean_text(words)))
+        return replace(failed, kind=kind, crashed=kind == "crash")
+    kind = status_kind(status)
+    retry_after = retry_after_seconds(wait, now=started_at) if kind == "throttled" else None
+    outcome: Outcome = "success" if kind == "success" else "gone" if kind == "gone" else "failure"
+    done = result(outcome, status, status_error(status, retry_after), clean_text(excerpt))
+    return replace(done, kind=kind, retry_after=retry_after)
 
 
 async def _post(
     transport: Connection, job: Job, timeout: float, resolver: Resolver | None
-) -> tuple[int, str | None]:
+) -> tuple[int, str | None, str | None]:
     headers = signed_headers(job.secret, job.webhook_id, job.body)
     headers.update(_COMMON_HEADERS)
+    if job.request_id:
+        headers["x-request-id"] = job.request_id
     url = job.url
     # httpx's timeouts, phase by phase, as a client would pass them to its transport.
     extensions: dict[str, object] = {
@@ -189,7 +237,8 @@ async def _post(
     else:
         response = await transport.handle_async_request(request)
     try:
-        return response.status_code, await _excerpt(response)
+        retry_after = response.headers.get("retry-after")
+        return response.status_code, await _excerpt(response), retry_after
     finally:
         await response.aclose()
 
@@ -219,21 +268,17 @@ async def _excerpt(response: httpx.Response) -> str | None:
     return raw.decode("utf-8", errors="replace") if raw else None
 
 
-def _classify(status: int) -> Outcome:
-    if 200 <= status < 300:
-        return "success"
-    return "gone" if status == 410 else "failure"
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+_CONTROL[127] = None
 
 
-def _status_error(status: int) -> str | None:
-    if 200 <= status < 300:
+def clean_text(text: str | None) -> str | None:
+    """`text` without NUL and other control characters (kept: tab and line breaks), which a
+    receiver may send and PostgreSQL refuses in a text column."""
+    return None if text is None else text.translate(_CONTROL)
+
+
+def _short(text: str | None, limit: int = 480) -> str | None:
+    if text is None:
         return None
-    if 300 <= status < 400:
-        return f"HTTP {status}: redirects are not followed"
-    if status == 410:
-        return "HTTP 410 Gone: endpoint disabled"
-    return f"HTTP {status}"
-
-
-def _short(text: str, limit: int = 480) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

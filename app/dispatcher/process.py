@@ -18,14 +18,22 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedDispatcher:
-    """A dispatcher running in a background thread of the API process."""
+    """A dispatcher running in a background thread of the API process. If its loop ever
+    dies (its own fault: receivers' errors are attempts), `running` turns false and `failure`
+    says why, for `GET /readyz` to report."""
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
+        self.failure: str | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=dispatcher.run_forever, args=(self._stop,), name="ttx-dispatcher", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="ttx-dispatcher", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.dispatcher.run_forever(self._stop)
+        except BaseException as exc:
+            self.failure = f"{type(exc).__name__}: {exc}"
+            log.exception("embedded dispatcher %s stopped", self.dispatcher.worker_id)
 
     def start(self) -> EmbeddedDispatcher:
         self._thread.start()
@@ -39,6 +47,16 @@ class EmbeddedDispatcher:
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
+
+    def status(self) -> tuple[bool, str | None]:
+        """Whether it delivers, and if not, why (for readiness)."""
+        if self._thread.is_alive():
+            return True, None
+        if self.failure:
+            return False, f"the embedded dispatcher stopped: {self.failure}"
+        if self._stop.is_set():
+            return False, "the embedded dispatcher was stopped"
+        return False, "the embedded dispatcher is not running"
 
 
 def start_embedded(settings: Settings, engine: Engine, **options: object) -> EmbeddedDispatcher:

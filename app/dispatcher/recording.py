@@ -6,6 +6,7 @@ not on ORM objects; the `on_delivered` hooks get the batch's delivered events at
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 from collections.abc import Sequence
@@ -18,12 +19,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.db import insert_rows
+from app.dispatcher import metrics
 from app.dispatcher.delivery import AttemptResult, Job
 from app.dispatcher.outbox import Delivered, run_delivered_hooks
 from app.dispatcher.schedule import retry_delay
+from app.dispatcher.store import PARK_AFTER
 from app.models.directory import InboxEndpoint
 from app.models.outbox import DeliveryAttempt, OutboxEvent
 
+log = logging.getLogger(__name__)
 ERROR_CHARS = 500
 EVENT = OutboxEvent.__table__  # type: ignore[attr-defined]
 ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
@@ -42,6 +46,7 @@ class EventState:
     next_attempt_at: datetime
     delivered_at: datetime | None
     last_error: str | None
+    crashes: int
 
 
 def record(
@@ -52,6 +57,7 @@ def record(
     now: datetime,
     scale: float,
     rng: random.Random | None = None,
+    park_after: int = PARK_AFTER,
 ) -> int:
     """Store a batch of attempts and their effects in one transaction; return how many events
     were delivered.
@@ -65,7 +71,7 @@ def record(
         insert_rows(session, DeliveryAttempt, *(_attempt_row(res, worker) for res in results))
         owned = _owned_events(session, results, worker)
         changed = [
-            _apply(owned[r.job.event_id], r, now, scale, rng)
+            _apply(owned[r.job.event_id], r, now, scale, rng, park_after)
             for r in results
             if r.job.event_id in owned
         ]
@@ -75,7 +81,7 @@ def record(
                 update(EVENT)
                 .where(EVENT.c.id.in_(list(delivered)))
                 .values(status="delivered", attempts=EVENT.c.attempts + 1, delivered_at=now,
-                        last_error=None, locked_until=None, locked_by=None)
+                        last_error=None, locked_until=None, locked_by=None, crashes=0)
             )  # fmt: skip
         retried = [_update_row(state) for state in changed if state.id not in delivered]
         if retried:
@@ -88,6 +94,26 @@ def record(
         run_delivered_hooks(session, [_delivered(job) for job in jobs])
         session.commit()
     return len(delivered)
+
+
+def park(engine: Engine, res: AttemptResult, *, worker: str, reason: BaseException) -> None:
+    """Fail an event whose attempt cannot be recorded (the database refuses something in it),
+    so that it is not sent again and again; staff see it with the reason. Best effort: if even
+    this fails, the lease runs out and the event's crash count parks it later."""
+    error = f"parked: its attempt could not be recorded ({type(reason).__name__})"
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(EVENT)
+                .where(EVENT.c.id == res.job.event_id, EVENT.c.locked_by == worker)
+                .where(EVENT.c.status == "pending")
+                .values(status="failed", attempts=EVENT.c.attempts + 1, last_error=error,
+                        locked_until=None, locked_by=None)
+            )  # fmt: skip
+    except Exception:
+        log.exception("could not park %s", res.job.webhook_id)
+        return
+    metrics.PARKED.inc()
 
 
 def _delivered(job: Job) -> Delivered:
@@ -108,6 +134,7 @@ def _owned_events(
             EVENT.c.next_attempt_at,
             EVENT.c.delivered_at,
             EVENT.c.last_error,
+            EVENT.c.crashes,
         )
         .where(EVENT.c.id.in_([r.job.event_id for r in results]))
         .where(EVENT.c.locked_by == worker, EVENT.c.status == "pending")
@@ -122,6 +149,7 @@ _UPDATE_VALUES: dict[str, Any] = {
     "next_attempt_at": bindparam("b_next"),
     "delivered_at": bindparam("b_delivered"),
     "last_error": bindparam("b_error"),
+    "crashes": bindparam("b_crashes"),
     "locked_until": None,
     "locked_by": None,
 }
@@ -135,6 +163,7 @@ def _update_row(state: EventState) -> dict[str, Any]:
         "b_next": state.next_attempt_at,
         "b_delivered": state.delivered_at,
         "b_error": state.last_error,
+        "b_crashes": state.crashes,
     }
 
 
@@ -159,14 +188,24 @@ def _apply(
     now: datetime,
     scale: float,
     rng: random.Random | None,
+    park_after: int = PARK_AFTER,
 ) -> EventState:
     state.attempts += 1
+    # The claim counted as a crash (`store.claim`); only a crash of this attempt keeps it.
+    state.crashes = state.crashes if res.crashed else 0
     if res.outcome == "success":
         state.status, state.delivered_at, state.last_error = "delivered", now, None
         return state
     state.last_error = (res.error or "failed")[:ERROR_CHARS]
     delay = retry_delay(state.attempts, scale=scale, rng=rng)
-    if delay is None:
+    if delay is not None and res.retry_after is not None:
+        # The receiver said when to come back (429/503 `Retry-After`, bounded): not earlier.
+        delay = max(delay, res.retry_after * scale)
+    if res.crashed and state.crashes >= park_after:
+        metrics.PARKED.inc()
+        state.status = "failed"
+        state.last_error = f"parked after {state.crashes} crashes: {state.last_error}"[:ERROR_CHARS]
+    elif delay is None:
         state.status = "failed"
     else:
         state.next_attempt_at = now + timedelta(seconds=delay)

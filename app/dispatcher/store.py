@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, or_, update
+from sqlalchemy import Row, case, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -16,6 +17,10 @@ from app.dispatcher.outbox import encode_body
 from app.dispatcher.urls import inbox_url_problem
 from app.models.directory import InboxEndpoint
 from app.models.outbox import OutboxEvent
+
+log = logging.getLogger(__name__)
+# Claims in a row that may end in a crash before the event is parked (failed, for staff).
+PARK_AFTER = 3
 
 
 def claim(
@@ -27,8 +32,15 @@ def claim(
     lease: timedelta,
     production: bool,
     seal_key: str | None = None,
+    park_after: int = PARK_AFTER,
+    skip_endpoints: Sequence[uuid.UUID] = (),
 ) -> list[Job]:
     """Take up to `limit` due events whose endpoint is enabled, leasing them to `worker`.
+
+    Each claim counts as a crash until its attempt is recorded (`crashes`), so an event whose
+    sending kills its worker is not claimed again once it has done so `park_after` times in a
+    row (`park_crashed` then fails it, for staff to see). `skip_endpoints` are left out: the
+    worker has all their slots taken (`fairness.Slots`), so their events stay unclaimed.
 
     On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`, so concurrent workers never
     claim the same row; the lease (`locked_until`) lets another worker take the row over if
@@ -40,18 +52,21 @@ def claim(
         .where(
             OutboxEvent.status == "pending",
             OutboxEvent.next_attempt_at <= now,
+            col(OutboxEvent.crashes) < park_after,
             col(InboxEndpoint.enabled).is_(True),
             or_(col(OutboxEvent.locked_until).is_(None), col(OutboxEvent.locked_until) < now),
         )
         .order_by(col(OutboxEvent.next_attempt_at))
         .limit(limit)
     )
+    if skip_endpoints:
+        due = due.where(col(InboxEndpoint.id).not_in(list(skip_endpoints)))
     if engine.dialect.name == "postgresql":
         due = due.with_for_update(of=OutboxEvent, skip_locked=True)
     stmt = (
         update(OutboxEvent)
         .where(col(OutboxEvent.id).in_(due.scalar_subquery()))
-        .values(locked_until=now + lease, locked_by=worker)
+        .values(locked_until=now + lease, locked_by=worker, crashes=OutboxEvent.crashes + 1)
         .returning(
             col(OutboxEvent.id),
             col(OutboxEvent.webhook_id),
@@ -60,6 +75,7 @@ def claim(
             col(OutboxEvent.payload),
             col(OutboxEvent.event_type),
             col(OutboxEvent.subject_id),
+            col(OutboxEvent.request_id),
         )
     )
     with engine.begin() as conn:
@@ -89,6 +105,23 @@ def claim(
 def _job(
     row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool, seal_key: str | None
 ) -> Job:
+    """The job for a claimed row; whatever is wrong with the row becomes the job's `refused`
+    (a failed attempt on that event), never an exception that would sink the whole claim."""
+    try:
+        return _make_job(row, endpoint, production, seal_key)
+    except Exception as exc:
+        log.exception("outbox event %s cannot be prepared for sending", row.webhook_id)
+        return Job(
+            event_id=row.id, webhook_id=row.webhook_id, attempt=row.attempts + 1,
+            endpoint_id=endpoint.id, url=str(endpoint.url), secret=str(endpoint.secret), body=b"",
+            refused=f"the event cannot be prepared for sending ({type(exc).__name__})",
+            event_type=row.event_type, subject_id=row.subject_id, crashed=True,
+        )  # fmt: skip
+
+
+def _make_job(
+    row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool, seal_key: str | None
+) -> Job:
     try:
         body, unreadable = encode_body(row.payload, seal_key), None
     except ValueError as exc:
@@ -101,11 +134,12 @@ def _job(
         url=endpoint.url,
         secret=endpoint.secret,
         body=body,
-        refused=unreadable
-        or (inbox_url_problem(endpoint.url, production=True) if production else None),
+        # Rows stored before the URL rules were this strict are refused here, not sent.
+        refused=unreadable or inbox_url_problem(endpoint.url, production=production),
         pin=production,
         event_type=row.event_type,
         subject_id=row.subject_id,
+        request_id=row.request_id,
     )
 
 
@@ -117,5 +151,38 @@ def release(engine: Engine, event_ids: Sequence[uuid.UUID], *, worker: str) -> N
         conn.execute(
             update(OutboxEvent)
             .where(col(OutboxEvent.id).in_(event_ids), col(OutboxEvent.locked_by) == worker)
-            .values(locked_until=None, locked_by=None)
+            .values(
+                locked_until=None,
+                locked_by=None,
+                # Given back, not crashed: this claim does not count.
+                crashes=case((col(OutboxEvent.crashes) > 0, OutboxEvent.crashes - 1), else_=0),
+            )
         )
+
+
+def park_crashed(engine: Engine, *, now: datetime, park_after: int = PARK_AFTER) -> int:
+    """Fail the events whose last `park_after` claims all ended with their worker gone (the
+    lease ran out with no attempt recorded): staff see them among failed deliveries and may
+    replay them. Returns how many were parked."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(OutboxEvent)
+            .where(
+                col(OutboxEvent.status) == "pending",
+                col(OutboxEvent.crashes) >= park_after,
+                or_(col(OutboxEvent.locked_until).is_(None), col(OutboxEvent.locked_until) < now),
+            )
+            .values(
+                status="failed",
+                locked_until=None,
+                locked_by=None,
+                last_error=(
+                    f"parked: its worker stopped {park_after} times in a row while sending it "
+                    "(lease expired, no attempt recorded); replay it once the cause is fixed"
+                ),
+            )
+        )
+    parked = int(result.rowcount)
+    if parked:
+        log.error("parked %d outbox events that kept crashing their workers", parked)
+    return parked

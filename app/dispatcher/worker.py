@@ -8,36 +8,31 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import utcnow
 from app.dispatcher import recording, store
 from app.dispatcher.delivery import (
     AttemptResult,
+    Connection,
     ConnectionPool,
     Job,
     attempt_delivery,
+    crash_result,
     make_transport,
     origin_of,
 )
+from app.dispatcher.loop import DispatcherFault, Loop, StopSignal, is_outage
+from app.dispatcher.outcomes import STALE_CONNECTION_KINDS
 from app.dispatcher.urls import Resolver
+from app.ops.logs import REQUEST_ID
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
-MAX_DB_BACKOFF = 5.0
-BATCH_WINDOW = 0.05
-
-
-class StopSignal(Protocol):
-    """`threading.Event` and `asyncio.Event` both fit."""
-
-    def is_set(self) -> bool: ...
 
 
 class Dispatcher:
@@ -65,6 +60,9 @@ class Dispatcher:
         seal_key: str | None = None,
         worker_id: str | None = None,
         rng: random.Random | None = None,
+        park_after: int = store.PARK_AFTER,
+        per_origin: int = 4,
+        per_endpoint: int | None = None,
     ) -> None:
         self.engine = engine
         self.timeout = timeout_seconds
@@ -80,6 +78,9 @@ class Dispatcher:
         self.seal_key = seal_key
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.rng = rng
+        self.park_after = park_after
+        self.per_origin = per_origin
+        self.per_endpoint = per_endpoint
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine, **options: object) -> Dispatcher:
@@ -89,11 +90,14 @@ class Dispatcher:
             timeout_seconds=settings.webhook_timeout_seconds,
             production=settings.env == "production",
             seal_key=settings.secret_key,
+            per_origin=settings.delivery_per_origin,
+            per_endpoint=settings.delivery_per_endpoint,
             **options,  # type: ignore[arg-type]
         )
 
     def run_once(self, limit: int | None = None) -> int:
-        """Claim one batch of due events, deliver it, record it; return the attempts made."""
+        """Claim one batch of due events, deliver it, record it; return the attempts made.
+        (Tests and tools: no per-origin cap here; `serve` is what workers run.)"""
         return asyncio.run(self._once(limit or self.concurrency))
 
     def run_forever(self, stop: StopSignal) -> None:
@@ -102,6 +106,7 @@ class Dispatcher:
         asyncio.run(self.serve(stop))
 
     async def _once(self, limit: int) -> int:
+        await asyncio.to_thread(self._park)
         jobs = await asyncio.to_thread(self._claim, limit)
         if not jobs:
             return 0
@@ -131,27 +136,57 @@ class Dispatcher:
         )
 
     async def _attempt(self, clients: ConnectionPool, job: Job) -> AttemptResult:
-        origin = origin_of(job.url)
-        transport, replaced = clients.acquire(origin)
-        if replaced is not None and replaced is not transport:
-            await replaced.aclose()
+        """One attempt; whatever it raises becomes a failed attempt of this event only."""
+        REQUEST_ID.set(job.request_id)  # this task's own context: its log lines carry it
+        started_at = self.now()
         try:
-            return await attempt_delivery(
-                transport, job, timeout_seconds=self.timeout, now=self.now, resolver=self.resolver
-            )
+            result = await self._send(clients, job)
+        except Exception as exc:
+            log.exception("attempt on %s raised", job.webhook_id)
+            return crash_result(job, started_at, exc)
+        if result.outcome != "success":
+            log.info(
+                "delivery attempt %d of %s: %s", job.attempt, job.webhook_id, result.error,
+                extra={"webhook_id": job.webhook_id, "outcome": result.kind},
+            )  # fmt: skip
+        return result
+
+    async def _send(self, clients: ConnectionPool, job: Job) -> AttemptResult:
+        origin = origin_of(job.url)
+        transport, replaced, reused = clients.acquire(origin)
+        try:
+            if replaced is not None and replaced is not transport:
+                await replaced.aclose()
+            result = await self._post(transport, job)
+            if reused and result.kind in STALE_CONNECTION_KINDS:
+                # The receiver dropped an idle keep-alive connection as the request went out:
+                # once, at once, on a fresh connection, before it counts as a failure.
+                transport = await clients.renew(transport)
+                result = await self._post(transport, job)
+            return result
         finally:
             clients.release(origin, transport)
 
-    def _claim(self, limit: int) -> list[Job]:
+    async def _post(self, transport: Connection, job: Job) -> AttemptResult:
+        return await attempt_delivery(
+            transport, job, timeout_seconds=self.timeout, now=self.now, resolver=self.resolver
+        )
+
+    def _claim(self, limit: int, skip: Sequence[uuid.UUID] = ()) -> list[Job]:
         return store.claim(
             self.engine,
+            skip_endpoints=skip,
             worker=self.worker_id,
             limit=limit,
             now=self.now(),
             lease=self.lease,
             production=self.production,
             seal_key=self.seal_key,
+            park_after=self.park_after,
         )
+
+    def _park(self) -> int:
+        return store.park_crashed(self.engine, now=self.now(), park_after=self.park_after)
 
     def _record(self, results: list[AttemptResult]) -> int:
         return recording.record(
@@ -161,141 +196,27 @@ class Dispatcher:
             now=self.now(),
             scale=self.scale,
             rng=self.rng,
+            park_after=self.park_after,
         )
 
-    def _release(self, jobs: list[Job]) -> None:
-        store.release(self.engine, [j.event_id for j in jobs], worker=self.worker_id)
-
-
-class Loop:
-    """One `serve` run: keeps up to `concurrency` attempts in flight, claims more as slots free
-    up, and records finished attempts in batches, so a slow receiver never holds back the
-    others. Database outages are waited out with a growing pause."""
-
-    def __init__(self, dispatcher: Dispatcher) -> None:
-        self.d = dispatcher
-        self.inflight: dict[asyncio.Task[AttemptResult], Job] = {}
-        self.done: list[asyncio.Task[AttemptResult]] = []  # finished, not yet collected
-        self.woken = asyncio.Event()
-        self.finished: list[AttemptResult] = []
-        self.next_claim = 0.0
-        self.first_finished_at = 0.0
-        self.db_backoff = 0.0
-        self.chunk = max(1, dispatcher.concurrency // 2)
-
-    async def run(self, clients: ConnectionPool, stop: StopSignal) -> None:
-        clock = asyncio.get_running_loop().time
-        while not stop.is_set():
-            if self._should_claim(clock()):
-                await self._claim(clients, clock())
-            await self._wait(clock())
-            if self._should_flush(clock()):
-                await self._flush()
-        await self._drain()
-
-    def _has_room(self) -> bool:
-        # Claim in chunks, not one row per finished attempt: each claim is a transaction.
-        free = self.d.concurrency - len(self.inflight)
-        return free > 0 and (free >= self.chunk or not self.inflight)
-
-    def _should_flush(self, now: float) -> bool:
-        # Record in batches too, but never keep a result waiting more than BATCH_WINDOW.
-        if not self.finished:
-            return False
-        full = len(self.finished) >= self.chunk or not self.inflight
-        return full or now - self.first_finished_at >= BATCH_WINDOW
-
-    def _should_claim(self, now: float) -> bool:
-        return self._has_room() and now >= self.next_claim
-
-    async def _claim(self, clients: ConnectionPool, now: float) -> None:
-        free = self.d.concurrency - len(self.inflight)
-        try:
-            jobs = await asyncio.to_thread(self.d._claim, free)
-        except SQLAlchemyError as exc:
-            self._db_failed("claim", exc, now)
-            return
-        self.db_backoff = 0.0
-        if len(jobs) < free:
-            # The queue is drained: look again after the poll interval, not at every completion.
-            self.next_claim = now + self.d.poll_interval
-        for job in jobs:
-            task = asyncio.create_task(self.d._attempt(clients, job))
-            task.add_done_callback(self._on_done)
-            self.inflight[task] = job
-
-    def _on_done(self, task: asyncio.Task[AttemptResult]) -> None:
-        # A callback per task rather than asyncio.wait over all in flight at every wake-up,
-        # which costs a callback added and removed on each of them (concurrency × wake-ups).
-        if task in self.inflight:
-            self.done.append(task)
-            self.woken.set()
-
-    async def _wait(self, now: float) -> None:
-        timeout = self.d.poll_interval
-        if self._has_room():
-            timeout = min(timeout, self.next_claim - now)
-        if self.finished:
-            timeout = min(timeout, self.first_finished_at + BATCH_WINDOW - now)
-        timeout = max(0.001, timeout)
-        if not self.inflight:
-            await asyncio.sleep(min(timeout, 0.05))
-            return
-        if not self.done:
+    def _record_apart(self, results: list[AttemptResult]) -> list[AttemptResult]:
+        """Record each result on its own after a batch could not be; an event whose result
+        still cannot be stored is parked. Returns those left for a database outage."""
+        left = []
+        for res in results:
             try:
-                async with asyncio.timeout(timeout):
-                    await self.woken.wait()
-            except TimeoutError:
-                pass
-        self.woken.clear()
-        done, self.done = self.done, []
-        if done and not self.finished:
-            self.first_finished_at = asyncio.get_running_loop().time()
-        for task in done:
-            del self.inflight[task]
-            self.finished.append(task.result())
+                self._record([res])
+            except Exception as exc:
+                if is_outage(exc):
+                    left.append(res)
+                    continue
+                log.exception("attempt on %s cannot be recorded; parking it", res.job.webhook_id)
+                recording.park(self.engine, res, worker=self.worker_id, reason=exc)
+        return left
 
-    async def _flush(self) -> bool:
-        batch, self.finished = self.finished, []
-        try:
-            await asyncio.to_thread(self.d._record, batch)
-        except SQLAlchemyError as exc:
-            # Keep the results: they are recorded once the database is back (or the lease runs
-            # out and the events are sent again, which at-least-once delivery allows).
-            self.finished = batch + self.finished
-            self._db_failed("record", exc, asyncio.get_running_loop().time())
-            await asyncio.sleep(self.db_backoff)
-            return False
-        self.db_backoff = 0.0
-        return True
+    def _release(self, jobs: list[Job]) -> None:
+        if jobs:
+            store.release(self.engine, [j.event_id for j in jobs], worker=self.worker_id)
 
-    def _db_failed(self, what: str, exc: Exception, now: float) -> None:
-        self.db_backoff = min(MAX_DB_BACKOFF, max(0.2, self.db_backoff * 2))
-        self.next_claim = now + self.db_backoff
-        log.warning("dispatcher %s failed, retrying in %.1f s: %s", what, self.db_backoff, exc)
 
-    async def _drain(self) -> None:
-        for task in self.done:  # finished before the stop: collected as usual
-            del self.inflight[task]
-            self.finished.append(task.result())
-        self.done = []
-        if self.inflight:
-            done, late = await asyncio.wait(self.inflight, timeout=self.d.grace)
-            self.finished.extend(t.result() for t in done)
-            unfinished = [self.inflight[t] for t in late]
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
-            self.inflight.clear()
-            await self._give_back(unfinished)
-        for _ in range(3):
-            if not self.finished or await self._flush():
-                break
-
-    async def _give_back(self, jobs: list[Job]) -> None:
-        try:
-            await asyncio.to_thread(self.d._release, jobs)
-        except SQLAlchemyError as exc:
-            log.warning(
-                "could not release %d leases; they expire by themselves: %s", len(jobs), exc
-            )
+__all__ = ["Dispatcher", "DispatcherFault", "StopSignal"]

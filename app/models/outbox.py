@@ -36,6 +36,11 @@ class OutboxEvent(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     locked_by: str | None = Field(default=None, max_length=80)
+    # Consecutive claims that ended in a crash (an exception while sending, or the worker dying
+    # with the lease held): an event that keeps crashing is parked as failed, not claimed forever.
+    crashes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The request that enqueued it (`X-Request-ID`), sent along with the webhook.
+    request_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)

@@ -21,8 +21,10 @@ async def healthz() -> dict[str, str]:
 READINESS: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "status": {"enum": ["ready", "migrations_pending", "unavailable"]},
+        "status": {"enum": ["ready", "migrations_pending", "unavailable", "dispatcher_stopped"]},
         "database": {"enum": ["ok", "unreachable"]},
+        "dispatcher": {"enum": ["running", "stopped", "off"]},
+        "reason": {"type": "string"},
         "revision": {"type": ["string", "null"]},
         "head": {"type": ["string", "null"]},
         "error": {"type": "string"},
@@ -40,6 +42,8 @@ READINESS: dict[str, Any] = {
     },
 )
 def readyz(request: Request) -> Any:
-    """Ready when the database answers and its schema is at the latest migration."""
-    report = readiness(request.app.state.engine)
+    """Ready when the database answers, its schema is at the latest migration and, when this
+    process runs the embedded dispatcher, that dispatcher is running (`dispatcher`: `off`
+    when deliveries are left to `ttx worker`). Otherwise 503 with the `reason`."""
+    report = readiness(request.app.state.engine, request.app.state.dispatcher)
     return JSONResponse(report, status_code=200 if report["status"] == "ready" else 503)

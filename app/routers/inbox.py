@@ -60,9 +60,16 @@ def decline(
     return {"id": str(referral.id), "state": referral.state}
 
 
-@router.patch("/centre", summary="Pause or reopen intake")
-def update_centre(caller: CentreDep, session: SessionDep, body: IntakeUpdate) -> dict[str, Any]:
-    """The centre's own intake status (`open`, `paused`) and weekly capacity."""
-    centre = inbox.update_intake(session, _centre_id(caller), body)
+@router.patch("/centre", summary="Pause or reopen intake, set the webhook endpoint")
+def update_centre(
+    caller: CentreDep, session: SessionDep, settings: SettingsDep, body: IntakeUpdate
+) -> dict[str, Any]:
+    """The centre's own intake status (`open`, `paused`), weekly capacity and webhook endpoint
+    (`inbox`: `{"url", "secret"}`, or `null` to read referrals through this API instead). A
+    URL that may not be called is refused with 422 naming `inbox.url`."""
+    production = settings.env == "production"
+    centre = inbox.update_intake(session, _centre_id(caller), body, production=production)
+    endpoint = centre.inbox
+    own = None if endpoint is None else {"url": endpoint.url, "enabled": endpoint.enabled}
     return {"id": str(centre.id), "ref": centre.ref, "intake_status": centre.intake_status,
-            "weekly_capacity": centre.weekly_capacity}  # fmt: skip
+            "weekly_capacity": centre.weekly_capacity, "inbox": own}  # fmt: skip

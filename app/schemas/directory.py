@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_
 from pydantic_core import PydanticCustomError
 
 from app.dispatcher.signing import PUBLISHED_SECRETS
+from app.dispatcher.urls import MAX_URL_CHARS, url_syntax_problem
 from app.schemas.common import (
     ClientGroupCodes,
     IntakeStatus,
@@ -81,8 +82,19 @@ class LocationIn(Strict):
         return self
 
 
+def _check_inbox_url(value: str) -> str:
+    problem = url_syntax_problem(value)
+    if problem:
+        raise ValueError(f"inbox URL refused: {problem}")
+    return value
+
+
 class InboxIn(Strict):
-    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2000)]
+    # One check for every way in (API, import, a centre's own PATCH); the production rules
+    # (https, public addresses) are the service's, which knows the environment.
+    url: Annotated[
+        str, StringConstraints(max_length=MAX_URL_CHARS), AfterValidator(_check_inbox_url)
+    ]
     secret: Annotated[str, AfterValidator(_check_secret)]
 
 

@@ -16,7 +16,7 @@ from app.schemas.common import (
     SpecialtyCodes,
     Strict,
 )
-from app.schemas.directory import Email, Phone, visible_name
+from app.schemas.directory import Email, InboxIn, Phone, visible_name
 
 Name = Annotated[
     str,
@@ -216,5 +216,9 @@ class DeclineIn(Strict):
 
 
 class IntakeUpdate(Strict):
+    """What a centre changes itself: intake, capacity, and its webhook endpoint (`inbox`;
+    `null` removes it, and the centre reads its referrals through the inbox API)."""
+
     intake_status: Literal["open", "paused"] | None = None
     weekly_capacity: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    inbox: InboxIn | None = None

@@ -131,7 +131,7 @@ def update_centre(
             data.locations, ["body", "locations"], geocode=rules.geocode
         )
     if "inbox" in given:
-        _set_inbox(session, centre, data.inbox)
+        set_inbox(session, centre, data.inbox)
     centre.updated_at = utcnow()
     session.add(centre)
     mark_directory_changed(session)
@@ -160,7 +160,7 @@ def apply_fields(
     _set_links(centre, data.regions_served, data.specialties, data.client_groups)
     centre.locations = locations
     if "inbox" in data.model_fields_set:  # a file without inboxes keeps the ones registered
-        _set_inbox(session, centre, data.inbox)
+        set_inbox(session, centre, data.inbox)
 
 
 def _set_links(
@@ -226,7 +226,9 @@ def inbox_problem_code(problem: str) -> str:
     )
 
 
-def _set_inbox(session: Session, centre: Centre, inbox: InboxIn | None) -> None:
+def set_inbox(session: Session, centre: Centre, inbox: InboxIn | None) -> None:
+    """Register, replace (re-enabled) or remove (`None`: what was queued turns to pull) the
+    centre's webhook endpoint."""
     if inbox is None:
         if centre.inbox is not None:
             # What was queued for the removed webhook is now read through the inbox API.

@@ -13,7 +13,7 @@ from app.errors import NotFound
 from app.models import Centre, Consultation, Referral
 from app.schemas.intake import IntakeUpdate
 from app.services import audit, referrals
-from app.services.centres import mark_directory_changed
+from app.services.centres import check_inbox, mark_directory_changed, set_inbox
 from app.settings import Settings
 
 SHOWS_PERSON = ("pending", "delivered", "accepted")
@@ -68,11 +68,17 @@ def _item(session: Session, settings: Settings, referral: Referral, actor: str) 
     }  # fmt: skip
 
 
-def update_intake(session: Session, centre_id: uuid.UUID, data: IntakeUpdate) -> Centre:
-    """A centre pauses or reopens its intake, or changes its weekly capacity."""
+def update_intake(
+    session: Session, centre_id: uuid.UUID, data: IntakeUpdate, *, production: bool = False
+) -> Centre:
+    """A centre pauses or reopens its intake, changes its weekly capacity, or registers,
+    replaces or removes its webhook endpoint (the same URL rules as staff's)."""
+    check_inbox(data.inbox, ["body", "inbox", "url"], production=production)
     centre = session.get(Centre, centre_id)
     if centre is None:
         raise NotFound("key_centre_gone")
+    if "inbox" in data.model_fields_set:
+        set_inbox(session, centre, data.inbox)
     if data.intake_status is not None:
         centre.intake_status = data.intake_status
     if data.weekly_capacity is not None:

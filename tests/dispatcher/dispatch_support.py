@@ -5,18 +5,21 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -261,3 +264,81 @@ def enqueue_many(engine: Engine, centre_ids: list[uuid.UUID], count: int) -> lis
         ids = [e.webhook_id for e in events]
         session.commit()
     return ids
+
+
+@contextmanager
+def running_receiver(
+    plan: Callable[[str, int], tuple[int, float]] | None = None,
+    *,
+    backlog: int | None = None,
+) -> Iterator[Receiver]:
+    """A `Receiver` on its own real server for the length of the block. `backlog` set: a
+    plain `ThreadingHTTPServer` with that listen backlog (stdlib default 5)."""
+    rec = Receiver() if plan is None else Receiver(plan=plan)
+    server_class: type[ThreadingHTTPServer] = ReceiverServer
+    if backlog is not None:
+        server_class = type("SmallServer", (ThreadingHTTPServer,), {
+            "request_queue_size": backlog, "daemon_threads": True
+        })  # fmt: skip
+    server = server_class(("127.0.0.1", 0), make_handler(rec))
+    rec.server = server  # type: ignore[assignment]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield rec
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def raw_server(reply: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A hostile TCP server on 127.0.0.1: each connection is handed to `reply`, which may
+    write anything (or nothing) before the socket is closed. Yields its inbox URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    conns: list[socket.socket] = []
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conns.append(conn)
+            threading.Thread(target=_answer, args=(conn, reply), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/inbox"
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+        for conn in conns:
+            with suppress(OSError):
+                conn.close()
+
+
+def _answer(conn: socket.socket, reply: Callable[[socket.socket], None]) -> None:
+    with suppress(OSError):
+        conn.settimeout(5)
+        reply(conn)
+        conn.close()
+
+
+def black_hole(conn: socket.socket) -> None:
+    """Accept, read, never answer (until the test ends)."""
+    conn.settimeout(None)
+    with suppress(OSError):
+        while conn.recv(65536):
+            pass
+
+
+def set_endpoint_url(engine: Engine, centre_id: uuid.UUID, url: str) -> None:
+    """Store a URL as a row written before today's checks would (no validation on the way)."""
+    table = InboxEndpoint.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(update(table).where(table.c.centre_id == centre_id).values(url=url))

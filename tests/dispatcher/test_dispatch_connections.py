@@ -22,15 +22,15 @@ def test_a_connection_is_never_lent_to_another_origin() -> None:
         return made[-1]  # type: ignore[return-value]
 
     pool = ConnectionPool(factory, size=1)
-    first, replaced = pool.acquire("https://a.example.org")
-    assert replaced is None
+    first, replaced, reused = pool.acquire("https://a.example.org")
+    assert replaced is None and not reused
     pool.release("https://a.example.org", first)
-    again, replaced = pool.acquire("https://a.example.org")
-    assert again is first and replaced is None  # same origin: reused
+    again, replaced, reused = pool.acquire("https://a.example.org")
+    assert again is first and replaced is None and reused  # same origin: reused
     pool.release("https://a.example.org", again)
-    other, replaced = pool.acquire("https://b.example.org")
+    other, replaced, reused = pool.acquire("https://b.example.org")
     # Full, and the idle one is connected elsewhere: a new one, the old one to close.
-    assert other is not first and replaced is first and len(made) == 2
+    assert other is not first and replaced is first and len(made) == 2 and not reused
     asyncio.run(pool.aclose())
 
 

@@ -93,7 +93,10 @@ def test_kill_9_mid_delivery_loses_nothing(
     duplicates = {webhook_id for webhook_id, n in counts.items() if n > 1}
     # Sent twice only if in flight at the kill, each time with the same webhook-id.
     assert duplicates <= cut_off
-    assert len(cut_off) <= 8
+    # Leased at the kill: at most 8 in flight, and at most as many claimed and waiting for a
+    # slot of their origin (all three centres share one receiver: 4 in flight at a time).
+    assert len(cut_off) <= 16
+    assert len(duplicates) <= 8
     assert receiver.rejected == 0
 
 
@@ -169,7 +172,9 @@ def test_timeouts_are_retried(pg_engine: Engine, receiver: Receiver, workers: Wo
     assert wait_until(lambda: load_event(pg_engine, event.id).status == "delivered", 20), (
         workers.log()
     )
-    first, second = attempts_for(pg_engine, event.id)
+    attempts = attempts_for(pg_engine, event.id)
+    assert len(attempts) == 2, [(a.outcome, a.error, a.duration_ms) for a in attempts]
+    first, second = attempts
     assert first.outcome == "failure" and (first.error or "").startswith("timeout")
     assert first.duration_ms < 1500
     assert second.outcome == "success"

@@ -23,6 +23,8 @@ FORM = "form"
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
+    # Open in development (these tests); token-protected or off in production (test_metrics).
+    ("GET", "/metrics"): PUBLIC,
     ("GET", "/v1/regions"): PUBLIC,
     ("GET", "/v1/regions/lookup"): PUBLIC,
     ("GET", "/v1/regions/{code}"): PUBLIC,
