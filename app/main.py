@@ -34,6 +34,7 @@ from app.routers import (
     intake,
     metrics,
     privacy,
+    reports,
     staff,
 )
 from app.security import CORSPolicy, cors_origins, default_headers
@@ -122,7 +123,9 @@ def create_app(
     app.add_middleware(RequestContext, metrics=http_metrics)
     # The router tries each included router in turn: the busiest routes (matching, intake)
     # come first so their requests skip matching the others' paths. No two routers share a path.
-    for module in (intake, health, directory, geo, inbox, admin, staff, privacy, hsds, metrics):
+    for module in (
+        intake, health, directory, geo, inbox, admin, staff, privacy, hsds, reports, metrics,
+    ):  # fmt: skip
         app.include_router(module.router)
     apidoc.install(app, docs=settings.docs_enabled)
     web.install(app)  # the public site (after the API routes and the problem handlers)

@@ -259,6 +259,12 @@ CLIENT_GROUPS: tuple[Term, ...] = (
     Term("retirees", "Personnes retraitées", "Retirees", ("retraite", "retraitee", "retired")),
 )
 
+# Client groups that DESIGN §4 defines by age: (youngest, oldest), None for no bound.
+AGE_DEFINED_GROUPS: dict[str, tuple[int | None, int | None]] = {
+    "youth": (16, 35),
+    "experienced_workers": (50, None),
+}
+
 LANGUAGES: tuple[Term, ...] = tuple(
     Term(code, fr, en)
     for code, fr, en in (

@@ -15,14 +15,19 @@ from app.matching.model import (
     Situation,
     UnknownCentre,
 )
-from app.matching.policy import COMPONENTS, POLICY, Policy
-from app.matching.text import fold, interpret_need_text
+from app.matching.needs import DetectedNeed, detect_needs, interpret_need_text
+from app.matching.policy import COMPONENTS, POLICIES, POLICY, POLICY_2026_2, RELATED, Policy
+from app.matching.text import fold
 
 __all__ = [
     "COMPONENTS",
+    "POLICIES",
     "POLICY",
+    "POLICY_2026_2",
+    "RELATED",
     "RULE_ORDER",
     "CentreProfile",
+    "DetectedNeed",
     "Load",
     "LoadVector",
     "MatchIndex",
@@ -32,6 +37,7 @@ __all__ = [
     "Reason",
     "Situation",
     "UnknownCentre",
+    "detect_needs",
     "fold",
     "interpret_need_text",
 ]

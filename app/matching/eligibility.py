@@ -12,8 +12,9 @@ from typing import TypeVar, cast
 import numpy as np
 
 from app.matching import reasons
-from app.matching.columns import BoolArray, Columns
+from app.matching.columns import NO_AGE_MAX, NO_AGE_MIN, BoolArray, Columns
 from app.matching.model import CentreProfile, Reason, Situation
+from app.taxonomy import AGE_DEFINED_GROUPS
 
 # The order in which exclusions are counted: a centre failing several rules counts once,
 # under the first. Rules that do not depend on the person come first.
@@ -57,24 +58,53 @@ def _area_rules(cols: Columns, s: Situation) -> Iterator[Rule]:
         yield "language_not_offered", cols.pick(cols.language, s.language)
 
 
-def _person_rules(cols: Columns, s: Situation) -> Iterator[Rule]:
-    """The rules on who the person is: age and client groups (one mask per value, kept)."""
+def groups_by_age(age: int | None) -> frozenset[str]:
+    """The age-defined groups (DESIGN §4) whose bounds hold `age`."""
+    if age is None:
+        return frozenset()
+    return frozenset(
+        group
+        for group, (low, high) in AGE_DEFINED_GROUPS.items()
+        if (low is None or age >= low) and (high is None or age <= high)
+    )
+
+
+def _person_rules(cols: Columns, s: Situation, by_age: bool) -> Iterator[Rule]:
+    """The rules on who the person is: age and client groups (one mask per value, kept).
+
+    With `by_age`, a person whose age is given may be served by a centre restricted to an
+    age-defined group without ticking it: within the centre's own age limits when it has
+    some, else within the group's bounds."""
     if s.age is not None:
         age = s.age
         yield (
             "age_out_of_range",
             _memo(cols, ("age", age), lambda: (cols.age_min <= age) & (cols.age_max >= age)),
         )
+    by = s.age if by_age else None
     yield (
         "client_group_restricted",
-        _memo(cols, ("groups", s.client_groups), lambda: _serves_any(cols, s.client_groups)),
+        _memo(
+            cols,
+            ("groups", s.client_groups, by),
+            lambda: _serves_any(cols, s.client_groups, by),
+        ),
     )
 
 
-def _serves_any(cols: Columns, groups: frozenset[str]) -> BoolArray:
+def _serves_any(cols: Columns, groups: frozenset[str], age: int | None) -> BoolArray:
+    """Centres that serve everyone or one of `groups`; with `age`, also those restricted to
+    an age-defined group that admits that age (see admitted_by_age)."""
     ok = cols.serves_everyone
     for group in groups:
         ok = ok | cols.pick(cols.client_group, group)
+    if age is not None:
+        implied = groups_by_age(age)
+        limited = (cols.age_min != NO_AGE_MIN) | (cols.age_max != NO_AGE_MAX)
+        within = limited & (cols.age_min <= age) & (cols.age_max >= age)
+        for group in AGE_DEFINED_GROUPS.keys() - groups:
+            listed = cols.pick(cols.client_group, group)
+            ok = ok | (listed & (~limited | within) if group in implied else listed & within)
     return ok
 
 
@@ -94,7 +124,7 @@ def _apply(rules: Iterable[Rule], passed: Passed) -> Passed:
 
 
 def eligible_rows(
-    cols: Columns, s: Situation, excluded_rows: list[int]
+    cols: Columns, s: Situation, excluded_rows: list[int], *, by_age: bool = True
 ) -> tuple[BoolArray, dict[str, int]]:
     """Which centres pass every rule, and how many were excluded under each rule.
 
@@ -112,7 +142,7 @@ def eligible_rows(
             ("area", s.region_code, s.accepts_remote, s.language),
             lambda: _apply(_area_rules(cols, s), start),
         )
-    remaining, counts, _ = _apply(_person_rules(cols, s), passed)
+    remaining, counts, _ = _apply(_person_rules(cols, s, by_age), passed)
     return remaining, counts
 
 
@@ -124,7 +154,21 @@ def _age_ok(profile: CentreProfile, age: int | None) -> bool:
     return not (too_young or too_old)
 
 
-def ineligibility(profile: CentreProfile, s: Situation, *, already_referred: bool) -> list[Reason]:
+def admitted_by_age(profile: CentreProfile, s: Situation) -> frozenset[str]:
+    """The age-defined groups of `profile` that admit `s` by age alone, not ticked: those it
+    lists when the person's age is within the centre's own limits, or, for a centre without
+    limits, within the group's bounds (DESIGN §4)."""
+    if s.age is None or profile.serves_everyone or not _age_ok(profile, s.age):
+        return frozenset()
+    listed = (profile.client_groups & AGE_DEFINED_GROUPS.keys()) - s.client_groups
+    if profile.age_min is not None or profile.age_max is not None:
+        return listed
+    return listed & groups_by_age(s.age)
+
+
+def ineligibility(
+    profile: CentreProfile, s: Situation, *, already_referred: bool, by_age: bool = True
+) -> list[Reason]:
     """Every rule `profile` breaks for `s`, in RULE_ORDER, as reasons (empty: eligible)."""
     found: list[Reason] = []
     if not profile.active:
@@ -140,6 +184,7 @@ def ineligibility(profile: CentreProfile, s: Situation, *, already_referred: boo
         found.append(reasons.language_not_offered(s.language))
     if not _age_ok(profile, s.age):
         found.append(reasons.age_out_of_range(profile.age_min, profile.age_max))
-    if not profile.serves_everyone and not (profile.client_groups & s.client_groups):
+    restricted = not profile.serves_everyone and not (profile.client_groups & s.client_groups)
+    if restricted and not (by_age and admitted_by_age(profile, s)):
         found.append(reasons.client_group_restricted(profile.client_groups))
     return found

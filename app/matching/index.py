@@ -29,8 +29,10 @@ from app.matching.scoring import (
     REF_BITS,
     Rows,
     Scored,
+    behind_local,
     best_shown,
     need_weights,
+    read_needs,
     score_rows,
 )
 
@@ -162,19 +164,27 @@ class MatchIndex:
         """
         if situation.limit < 1:
             raise ValueError("limit must be at least 1")
+        policy = self.policy
         excluded_rows = [self._row[c] for c in exclude if c in self._row]
-        eligible, excluded = eligible_rows(self._cols, situation, excluded_rows)
+        eligible, excluded = eligible_rows(
+            self._cols, situation, excluded_rows, by_age=policy.age_defines_groups
+        )
         rows = eligible.nonzero()[0]  # np.flatnonzero, without its Python wrapper
-        outcome = MatchOutcome(self.policy.version, [], rows.size, len(self), excluded)
+        detected = read_needs(situation, policy)
+        outcome = MatchOutcome(policy.version, [], rows.size, len(self), excluded, detected)
         if rows.size == 0:
             return outcome
         vector = self._load_vector(load)
-        weights = need_weights(situation, self.policy)
+        weights = need_weights(situation, policy, detected)
         room = None if vector is None else vector.room
-        scored = score_rows(self._cols, rows, situation, weights, room, self.policy)
-        best, shown = best_shown(scored, self._cols.ref_rank.take(rows), situation.limit)
+        scored = score_rows(self._cols, rows, situation, weights, room, policy)
+        behind = behind_local(self._cols, rows, situation, weights) if policy.local_first else None
+        best, shown = best_shown(scored, self._cols.ref_rank.take(rows), situation.limit, behind)
         ratio = None if vector is None else vector.ratio
-        outcome.results.extend(self._results(rows[best], shown, scored, situation, weights, ratio))
+        local = None if behind is None else (~behind[best]).tolist()
+        outcome.results.extend(
+            self._results(rows[best], shown, scored, situation, weights, ratio, local)
+        )
         return outcome
 
     def _results(
@@ -185,6 +195,7 @@ class MatchIndex:
         s: Situation,
         weights: dict[str, float],
         ratio: FloatArray | None,
+        local: list[bool] | None,
     ) -> list[RankedCentre]:
         # `shown` holds each chosen row's components, score and distance as shown, as Python
         # floats: per-item numpy scalars would cost more than the ranking at small sizes.
@@ -208,7 +219,7 @@ class MatchIndex:
                     line[-2],  # score
                     km,
                     dict(zip(names, line, strict=False)),  # components: the lines before score
-                    explain(profile, km, ratios[i]),
+                    explain(profile, km, ratios[i], local is not None and local[i]),
                     centres[row],
                     centres_json[row],
                 )
@@ -224,7 +235,12 @@ class MatchIndex:
         Raises UnknownCentre when the id is not in the index.
         """
         profile = self.profile(centre_id)
-        return ineligibility(profile, situation, already_referred=centre_id in exclude)
+        return ineligibility(
+            profile,
+            situation,
+            already_referred=centre_id in exclude,
+            by_age=self.policy.age_defines_groups,
+        )
 
     def is_eligible(
         self, centre_id: str, situation: Situation, exclude: Collection[str] = ()

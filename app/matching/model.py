@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.matching.needs import DetectedNeed
+
 
 def compact_json(value: Any) -> bytes:
     """`value` as compact UTF-8 JSON: the fragments answers are assembled from."""
@@ -136,11 +138,15 @@ class MatchOutcome:
     total_centres: int
     # Each excluded centre is counted once, under the first rule it fails (see RULE_ORDER).
     excluded: dict[str, int] = field(default_factory=dict)
+    # The needs read from the person's own words, with the words that said each one.
+    needs_detected: tuple[DetectedNeed, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: policy version, results, and the staff-facing exclusion counts."""
+        """The JSON form: policy version, needs read from the text, results, and the
+        staff-facing exclusion counts."""
         return {
             "policy_version": self.policy_version,
+            "needs_detected": [need.to_dict() for need in self.needs_detected],
             "results": [result.to_dict() for result in self.results],
             "eligible_count": self.eligible_count,
             "total_centres": self.total_centres,

@@ -48,8 +48,20 @@ def serves_region(region: str) -> Reason:
 
 REMOTE_AVAILABLE = Reason(
     "remote_available",
-    "Offre ses services à distance, même hors de sa région",
-    "Offers its services remotely, even outside its region",
+    "Vous aide à distance, même si vous êtes hors de sa région",
+    "Helps you remotely, even though you are outside its region",
+)
+
+LOCAL_FIT = Reason(
+    "local_first",
+    "Centre de votre région qui offre ce que vous cherchez : passe avant ceux d'ailleurs",
+    "A centre of your region offering what you asked for: ranked before those elsewhere",
+)
+
+ELSEWHERE = Reason(
+    "outside_region",
+    "Situé hors de votre région : vous aiderait à distance",
+    "Outside your region: would help you remotely",
 )
 
 CAPACITY_AVAILABLE = Reason(
@@ -76,6 +88,34 @@ def specialty_match(specialty: str) -> Reason:
 
 
 @lru_cache(maxsize=64)
+def related_service(specialty: str) -> Reason:
+    """The centre offers none of the needs, but a service close to one of them."""
+    fr, en = _labels("specialty", specialty)
+    return Reason(
+        "related_service",
+        f"Offre un service proche de votre besoin : {fr.lower()}",
+        f"Offers a service close to your need: {en.lower()}",
+    )
+
+
+@lru_cache(maxsize=64)
+def admitted_by_age(group: str, age_min: int | None, age_max: int | None) -> Reason:
+    """A centre restricted to an age-defined group the person did not tick, open to them by
+    their age."""
+    fr, en = _labels("client_group", group)
+    if age_min is not None or age_max is not None:
+        ages_fr, ages_en = _ages(age_min, age_max)
+        fr, en = f"{fr.split(' (')[0].lower()} {ages_fr}", f"{en.split(' (')[0].lower()} {ages_en}"
+    else:
+        fr, en = fr.lower(), en.lower()
+    return Reason(
+        "age_group_eligible",
+        f"Accueille les {fr} : votre âge vous y donne accès",
+        f"Serves {en}: your age makes you eligible",
+    )
+
+
+@lru_cache(maxsize=64)
 def group_specialist(group: str) -> Reason:
     """The centre specialises in one of the person's client groups."""
     fr, en = _labels("client_group", group)
@@ -90,7 +130,11 @@ def group_specialist(group: str) -> Reason:
 def mode_match(mode: str) -> Reason:
     """The centre offers one of the modes the person accepts."""
     fr, en = _labels("mode", mode)
-    return Reason("mode_match", f"Offre le mode souhaité : {fr.lower()}", f"Offers: {en.lower()}")
+    return Reason(
+        "mode_match",
+        f"Offre le mode souhaité : {fr.lower()}",
+        f"Offers the mode you asked for: {en.lower()}",
+    )
 
 
 @lru_cache(maxsize=256)
@@ -107,6 +151,8 @@ def distance(distance_km: float, nearby_km: float) -> Reason:
     Pass the distance already rounded as shown, so that the cache is effective.
     """
     code = "nearby" if distance_km <= nearby_km else "distance"
+    if distance_km < 1.0:
+        return Reason(code, "À moins de 1 km de chez vous", "Under 1 km from you")
     return Reason(
         code,
         f"À {_km(distance_km, ',')} km de chez vous",

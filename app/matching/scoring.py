@@ -14,21 +14,23 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from app.matching.columns import Columns
+from app.matching.columns import BoolArray, Columns
 from app.matching.geometry import FloatArray, km_from_dot, unit_vector
 from app.matching.model import Situation
-from app.matching.policy import COMPONENTS, Policy
-from app.matching.text import interpret_need_text
+from app.matching.needs import DetectedNeed, detect_needs
+from app.matching.policy import COMPONENTS, RELATED, Policy
+from app.matching.text import interpret_need_text as interpret_with_taxonomy
 
 Rows = npt.NDArray[np.intp]
 
-# Sort key layout (smaller is better): score steps, then distance, then ref order.
+# Sort key layout (smaller is better): local fit first (policy.local_first), score steps,
+# then distance, then ref order.
 SCORE_STEPS = 10_000  # scores are shown with 4 decimals, and ranked on what is shown
 # Distance in tenths of km, as shown: equal scores at equal shown distances go by ref, so
 # the order can be explained from the figures a person sees. Capped at 26,214 km, beyond any
 # distance on Earth (20,015 km).
 _DIST_BITS = 18
-REF_BITS = 21  # up to ~2 million centres
+REF_BITS = 20  # up to ~1 million centres
 _DIST_CAP = float((1 << _DIST_BITS) - 1)
 
 
@@ -66,12 +68,65 @@ class Scored:
         return line
 
 
-def need_weights(s: Situation, policy: Policy) -> dict[str, float]:
+def read_needs(s: Situation, policy: Policy) -> tuple[DetectedNeed, ...]:
+    """The needs `policy` reads in the person's own words (cached by text)."""
+    if policy.need_reader == "taxonomy":
+        found = interpret_with_taxonomy(s.need_text)
+        return tuple(DetectedNeed(code, strength, ()) for code, strength in found.items())
+    return detect_needs(s.need_text)
+
+
+def need_weights(
+    s: Situation, policy: Policy, detected: tuple[DetectedNeed, ...]
+) -> dict[str, float]:
     """Weight of each needed specialty: 1 when ticked, text strength × factor when read."""
     weights = dict.fromkeys(s.needs, 1.0)
-    for code, strength in interpret_need_text(s.need_text).items():
-        weights[code] = max(weights.get(code, 0.0), strength * policy.text_need_factor)
+    for need in detected:
+        text_weight = need.strength * policy.text_need_factor
+        weights[need.code] = max(weights.get(need.code, 0.0), text_weight)
     return weights
+
+
+def _any_of(table: dict[str, BoolArray], codes: frozenset[str], rows: Rows) -> BoolArray:
+    found = np.zeros(rows.shape[0], dtype=np.bool_)
+    for code in codes:
+        line = table.get(code)
+        if line is not None:
+            found |= line.take(rows)
+    return found
+
+
+def wanted_services(weights: dict[str, float]) -> frozenset[str]:
+    """The needs, and the services related to them (policy.RELATED)."""
+    wanted = set(weights)
+    for code in weights:
+        wanted |= RELATED.get(code, frozenset())
+    return frozenset(wanted)
+
+
+def behind_local(
+    cols: Columns, rows: Rows, s: Situation, weights: dict[str, float]
+) -> BoolArray | None:
+    """The rows to rank after the local fits, or None when there is nothing to reorder.
+
+    A local fit serves the person's region, offers a need or a related service (any centre,
+    when no need is stated) and a mode the person accepts. When there is one, every other
+    row comes after it: a centre from elsewhere, eligible only through remote help, comes
+    first only when no centre of the region offers anything asked for."""
+    if not s.accepts_remote:
+        return None  # every eligible centre serves the region
+    in_region = cols.pick(cols.region, s.region_code).take(rows)
+    if in_region.all():
+        return None
+    local = in_region
+    if weights:
+        local = local & _any_of(cols.specialty, wanted_services(weights), rows)
+    if s.modes:
+        local = local & _any_of(cols.mode, s.modes, rows)
+    if not local.any():
+        return None
+    behind: BoolArray = ~local
+    return behind
 
 
 def distances_km(cols: Columns, rows: Rows, s: Situation) -> FloatArray:
@@ -179,12 +234,16 @@ _SHOWN_SCALES = tuple(
     for height in range(len(COMPONENTS) + 3)
 )
 # The sort key of a row from its score steps and distance steps (then + ref rank): exact in a
-# float64, since score steps (< 2**14), distance steps and ref rank fit in 53 bits.
+# float64, since score steps (< 2**15 with _BEHIND), distance steps and ref rank fit in 53 bits.
 _KEY = np.array([-float(1 << (_DIST_BITS + REF_BITS)), float(1 << REF_BITS)])
+_BEHIND = float((SCORE_STEPS + 1) << (_DIST_BITS + REF_BITS))
 
 
-def best_shown(scored: Scored, ref_rank: FloatArray, limit: int) -> tuple[Rows, list[list[float]]]:
-    """Positions of the `limit` best rows (score desc, then distance asc, then ref asc), and
+def best_shown(
+    scored: Scored, ref_rank: FloatArray, limit: int, behind: BoolArray | None = None
+) -> tuple[Rows, list[list[float]]]:
+    """Positions of the `limit` best rows (the rows not `behind` first, then score desc, then
+    distance asc, then ref asc), and
     their table columns as shown: components and score to 4 decimals, distance to 0.1 km
     (capped: a row without location shows the cap, not infinity).
 
@@ -198,6 +257,8 @@ def best_shown(scored: Scored, ref_rank: FloatArray, limit: int) -> tuple[Rows, 
     np.minimum(steps[-1], _DIST_CAP, out=steps[-1])
     key = _KEY.dot(steps[-2:])
     np.add(key, ref_rank, out=key)
+    if behind is not None:  # past every score: still exact in a float64 (< 2**53)
+        key[behind] += _BEHIND
     # Methods rather than np.argsort(...): the functions add a Python wrapper per call.
     if key.shape[0] <= _SMALL or limit >= key.shape[0]:
         best = key.argsort()[:limit]  # keys are unique (ref_rank is): the same order

@@ -22,6 +22,7 @@ from app.models.intake import (
     ReferralEvent,
 )
 from app.models.outbox import DeliveryAttempt, OutboxEvent
+from app.models.reports import ReportRollup, report_day
 
 __all__ = [
     "AuditEntry",
@@ -42,5 +43,7 @@ __all__ = [
     "Location",
     "OutboxEvent",
     "Region",
+    "ReportRollup",
     "Specialty",
+    "report_day",
 ]

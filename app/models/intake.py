@@ -57,7 +57,10 @@ class Referral(SQLModel, table=True):
     `version` guards every state change: two writers that read the same state (a centre
     accepting while the expiry sweep expires) cannot both win; the second gets a conflict."""
 
-    __table_args__ = (Index("ix_referral_state_expires_at", "state", "expires_at"),)
+    __table_args__ = (
+        Index("ix_referral_state_expires_at", "state", "expires_at"),
+        Index("ix_referral_created_at", "created_at"),  # the reports read a day's referrals
+    )
     __mapper_args__ = {"version_id_col": _REFERRAL_VERSION}  # noqa: RUF012
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -93,7 +96,7 @@ class ReferralEvent(SQLModel, table=True):
     referral_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey("referral.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     from_state: str | None = Field(default=None, max_length=10)
     to_state: str = Field(max_length=10)
     actor: str = Field(max_length=80)

@@ -22,9 +22,10 @@ class ResolvedPlace(BaseModel):
     region_code: str
     municipality: str | None
     municipality_code: str | None
-    kind: Literal["postal_code", "fsa", "municipality", "point"]
+    kind: Literal["postal_code", "fsa", "municipality", "locality", "point"]
     confidence: float
     regions: list[str]
+    label_en: str
 
 
 class ResolveOut(BaseModel):

@@ -23,8 +23,8 @@ def metrics(request: Request) -> Response:
     settings = request.app.state.settings
     token = settings.metrics_token
     if token is None and settings.env == "production":
-        raise NotFound("metrics are off: set TTX_METRICS_TOKEN to scrape them")
+        raise NotFound("metrics_off")
     if token is not None and not token_matches(request.headers.get("authorization"), token):
-        raise Unauthorized("metrics need Authorization: Bearer <TTX_METRICS_TOKEN>")
+        raise Unauthorized("metrics_token")
     body = exposition(*request.app.state.metric_registries)
     return Response(body, media_type=CONTENT_TYPE)

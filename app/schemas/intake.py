@@ -108,8 +108,19 @@ class MatchResult(BaseModel):
     reasons: list[ReasonOut]
 
 
+class NeedDetected(BaseModel):
+    """A need read from `need_text`, with the words that said it."""
+
+    code: str
+    fr: str
+    en: str
+    strength: float
+    words: list[str]
+
+
 class MatchResponse(BaseModel):
     policy_version: str
+    needs_detected: list[NeedDetected]
     location: MatchPlace
     results: list[MatchResult]
     eligible_count: int

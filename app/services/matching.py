@@ -70,12 +70,17 @@ def situation(request: MatchRequest, place: Place, *, limit: int | None = None) 
 
 
 def match_answer_json(place: Place, outcome: MatchOutcome) -> bytes:
-    """The DESIGN §6 answer of `POST /v1/matches`, serialised: policy version, results (rank,
-    score, distance, centre, components, reasons), eligible count, exclusions, location.
+    """The DESIGN §6 answer of `POST /v1/matches`, serialised: policy version, the needs read
+    from the text, results (rank, score, distance, centre, components, reasons), eligible
+    count, exclusions, location.
 
     Assembled from the fragments the index and the reasons keep serialised (the centres, the
     bilingual sentences), so that only the figures of this request are serialised here."""
-    parts = [b'{"policy_version":', to_json(outcome.policy_version), b',"results":[']
+    parts = [
+        b'{"policy_version":', to_json(outcome.policy_version),
+        b',"needs_detected":', to_json([need.to_dict() for need in outcome.needs_detected]),
+        b',"results":[',
+    ]  # fmt: skip
     for i, r in enumerate(outcome.results):
         head = to_json({"rank": r.rank, "score": r.score, "distance_km": r.distance_km})
         parts += (

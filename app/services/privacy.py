@@ -103,6 +103,10 @@ def erase(
 
 def purge(session: Session, settings: Settings, *, now: datetime | None = None) -> int:
     """Anonymise every request older than the retention period; return how many."""
+    from app.services.reports import catch_up
+
+    # Count every closed day before anonymising: the reports keep what they counted.
+    catch_up(session, now=now)
     cutoff = (now or utcnow()) - timedelta(days=settings.retention_days)
     old = session.exec(
         select(Consultation).where(

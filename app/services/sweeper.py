@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from app import dispatcher
 from app.db import session_scope, utcnow
 from app.models import IdempotencyRecord
-from app.services import referrals
+from app.services import referrals, reports
 from app.settings import Settings
 
 log = logging.getLogger("ttx.sweeper")
@@ -33,6 +33,8 @@ def sweep(engine: Engine, settings: Settings) -> int:
     with session_scope(engine) as session:
         expired = referrals.expire_due(session, settings, now)
         session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now))  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        reports.catch_up(session, now=now)  # the days just closed, before anyone asks
     return expired
 
 

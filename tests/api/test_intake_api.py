@@ -73,6 +73,25 @@ def test_match_ranks_with_reasons(seeded: TestClient) -> None:
     )
 
 
+def test_match_shows_the_needs_read_from_the_text(seeded: TestClient) -> None:
+    where = {"municipality": "Trois-Rivières"}
+    answer = seeded.post(
+        "/v1/matches", json={"location": where, "need_text": "Je veux lancer mon entreprise"}
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["policy_version"] == "2026.3"
+    assert body["needs_detected"] == [
+        {"code": "self_employment", "fr": "Démarrage d'entreprise", "en": "Self-employment",
+         "strength": 1.0, "words": ["lancer mon entreprise"]}
+    ]  # fmt: skip
+    assert body["results"][0]["centre"]["ref"] == "tr-b"
+    nothing = seeded.post("/v1/matches", json={"location": where})
+    assert nothing.json()["needs_detected"] == []
+    schema = seeded.get("/openapi.json").json()["components"]["schemas"]["MatchResponse"]
+    assert "needs_detected" in schema["required"]
+
+
 def test_match_bad_inputs(seeded: TestClient) -> None:
     where = {"municipality": "Trois-Rivières"}
     for bad in (

@@ -13,14 +13,14 @@ from pydantic_core import to_json
 from app.geo import Place, get_resolver
 from app.matching import MatchIndex, MatchOutcome
 from app.services.matching import match_answer_json
-from tests.matching.evaluation_cases import CASES
-from tests.matching.test_matching_evaluation import directory, situation
+from bench.evaluation.harness import CASES, directory, situation
 
 
 def match_answer(place: Place, outcome: MatchOutcome) -> dict[str, Any]:
     """The DESIGN §6 document, plainly."""
     return {
         "policy_version": outcome.policy_version,
+        "needs_detected": [need.to_dict() for need in outcome.needs_detected],
         "results": [result.to_dict() for result in outcome.results],
         "eligible_count": outcome.eligible_count,
         "excluded": outcome.excluded,

@@ -1,171 +1,55 @@
-"""The matching evaluation: the policy against what people expect, and against two baselines.
+"""The matching evaluation: the policy against what people expect, the previous policy and
+two baselines.
 
-Runs every case of evaluation_cases over the demo directory (data/demo_centres.json, built
-into profiles here, locations resolved by the real resolver; no database needed) with:
-- the policy (POLICY);
-- "nearest eligible": the same hard rules, then distance alone;
-- "nearest listed": every active centre by distance, rules ignored (what most directories do).
-Hard rules are asserted case by case; hit@1 and NDCG@3 are printed (`pytest -s` or `-rA`) and
-the policy must reach hit@1 >= 0.9 and beat both baselines on both figures.
+Runs every case of bench/evaluation (the 2026.2 set and the cases added for 2026.3) over the
+demo directory with bench.evaluation.harness: the policy (POLICY), the previous one
+(POLICY_2026_2), "nearest eligible" (the same hard rules, then distance alone) and "nearest
+listed" (every active centre by distance, rules ignored). Hard rules are asserted case by
+case; hit@1 and NDCG@3 are printed (`pytest -s` or `-rA`, or `python -m bench
+bench_matching_quality`) and the policy must reach hit@1 >= 0.9 and beat the others.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from functools import cache
-from pathlib import Path
+from dataclasses import replace
 
 import pytest
 
-from app.geo import get_resolver
 from app.matching import (
     COMPONENTS,
     POLICY,
+    POLICY_2026_2,
     RULE_ORDER,
-    CentreProfile,
     MatchIndex,
-    Policy,
-    Situation,
     interpret_need_text,
 )
-from app.matching.geometry import haversine_km
-from tests.matching.evaluation_cases import AWKWARD, CASES, RELEVANCE, RULES, Case
-
-DIRECTORY = Path(__file__).resolve().parents[2] / "data" / "demo_centres.json"
-MIN_HIT_AT_1 = 0.9
-# Distance alone: every other weight at zero, so the hard rules still apply.
-NEAREST_ELIGIBLE = replace(
-    POLICY,
-    version="nearest-eligible",
-    **{f"{name}_weight": 0.0 for name in COMPONENTS if name != "distance"},
+from bench.evaluation.cases import AWKWARD, RELEVANCE, RULES
+from bench.evaluation.cases_2026_3 import ADDED, CASES_2026_3
+from bench.evaluation.harness import (
+    CASES,
+    NEAREST_ELIGIBLE,
+    Figures,
+    Ranker,
+    directory,
+    evaluate,
+    nearest_listed,
+    ranked_by,
 )
 
-Ranker = Callable[[Case], list[str]]
-
-
-@cache
-def directory() -> tuple[CentreProfile, ...]:
-    """The demo directory as matching profiles; the ref stands in for the database id."""
-    records = json.loads(DIRECTORY.read_text(encoding="utf-8"))["centres"]
-    return tuple(
-        CentreProfile(
-            id=r["ref"],
-            ref=r["ref"],
-            name=r["name"],
-            active=True,
-            intake_open=r["intake_status"] == "open",
-            regions_served=frozenset(r["regions_served"]),
-            languages=frozenset(r["languages"]),
-            modes=frozenset(r["modes"]),
-            specialties=frozenset(r["specialties"]),
-            client_groups=frozenset(r["client_groups"]),
-            age_min=r["age_min"],
-            age_max=r["age_max"],
-            points=tuple((loc["lat"], loc["lon"]) for loc in r["locations"]),
-            weekly_capacity=r["weekly_capacity"],
-        )
-        for r in records
-    )
-
-
-def profiles_for(case: Case) -> tuple[CentreProfile, ...]:
-    """The directory, with the case's variant applied (paused regions, inactive centres)."""
-    if not (case.paused_regions or case.inactive):
-        return directory()
-    return tuple(
-        replace(
-            p,
-            active=p.active and p.ref not in case.inactive,
-            intake_open=p.intake_open and not (p.regions_served & case.paused_regions),
-        )
-        for p in directory()
-    )
-
-
-@cache
-def index(profiles: tuple[CentreProfile, ...], policy: Policy) -> MatchIndex:
-    return MatchIndex(profiles, policy)
-
-
-def situation(case: Case) -> Situation:
-    place = get_resolver().place(**case.where)
-    return Situation(
-        lat=place.lat, lon=place.lon, region_code=place.region_code, limit=len(directory()),
-        **case.criteria,
-    )  # fmt: skip
-
-
-def ranked_by(policy: Policy) -> Ranker:
-    """The refs `policy` offers for a case, best first, every eligible centre included."""
-
-    def rank(case: Case) -> list[str]:
-        load = dict(case.load) or None
-        outcome = index(profiles_for(case), policy).rank(situation(case), load, case.exclude)
-        return [r.ref for r in outcome.results]
-
-    return rank
-
-
-def nearest_listed(case: Case) -> list[str]:
-    """Every active centre by distance from the person, then ref; no rule applied."""
-    s = situation(case)
-    listed = [p for p in profiles_for(case) if p.active and p.ref not in case.exclude]
-    lats, lons = zip(*(p.points[0] for p in listed), strict=True)
-    km = haversine_km(s.lat, s.lon, lats, lons)
-    return [p.ref for _, p in sorted(zip(km.tolist(), listed), key=lambda t: (t[0], t[1].ref))]
-
+MIN_HIT_AT_1 = 0.9
 
 POLICY_NAME = f"policy {POLICY.version}"
+PREVIOUS_NAME = f"policy {POLICY_2026_2.version}"
 RANKERS: dict[str, Ranker] = {
     POLICY_NAME: ranked_by(POLICY),
+    PREVIOUS_NAME: ranked_by(POLICY_2026_2),
     "nearest eligible": ranked_by(NEAREST_ELIGIBLE),
     "nearest listed": nearest_listed,
 }
 # The policy with one component switched off: each must earn its place on the set.
 ABLATIONS: dict[str, Ranker] = {
     f"without {name}": ranked_by(replace(POLICY, **{f"{name}_weight": 0.0})) for name in COMPONENTS
-}
-
-
-def hit_at_1(case: Case, refs: Sequence[str]) -> float:
-    """1 when the first result is acceptable (or, when nothing should be offered, nothing is)."""
-    if not case.first:
-        return float(not refs)
-    return float(bool(refs) and refs[0] in case.first)
-
-
-def ndcg_at_3(case: Case, refs: Sequence[str]) -> float:
-    """Normalised discounted gain of the top three, with the grades of Case.grade."""
-    if not case.first:
-        return float(not refs)
-    gains = [case.grade(ref) for ref in refs[:3]]
-    ideal = sorted((case.grade(ref) for ref in case.first | case.good), reverse=True)[:3]
-    dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
-    return dcg / sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
-
-
-@dataclass(frozen=True)
-class Figures:
-    hit_at_1: float
-    ndcg_at_3: float
-    forbidden_shown: int  # cases where a `never` centre is in the top three
-    misses: tuple[str, ...]
-
-
-def evaluate(ranker: Ranker) -> Figures:
-    hits, gains, forbidden, misses = [], [], 0, []
-    for case in CASES:
-        refs = ranker(case)
-        hits.append(hit_at_1(case, refs))
-        gains.append(ndcg_at_3(case, refs))
-        forbidden += bool(case.never & set(refs[:3]))
-        if not hits[-1]:
-            misses.append(f"{case.name}: {refs[:3]}")
-    n = len(CASES)
-    return Figures(sum(hits) / n, sum(gains) / n, forbidden, tuple(misses))
+} | {"without local first": ranked_by(replace(POLICY, local_first=False))}
 
 
 @pytest.fixture(scope="module")
@@ -183,10 +67,11 @@ def _report(figures: dict[str, Figures]) -> None:
 
 
 def test_the_set_is_large_and_covers_every_rule_component_and_awkward_case():
-    assert len(CASES) >= 60 and len({c.name for c in CASES}) == len(CASES)
+    assert len(CASES) >= 130 and len(CASES_2026_3) >= 60
+    assert len({c.name for c in CASES}) == len(CASES)
     covered = set().union(*(c.covers for c in CASES))
     assert set(RULES) == set(RULE_ORDER)
-    assert set(RULES) | set(RELEVANCE) | set(AWKWARD) == covered
+    assert set(RULES) | set(RELEVANCE) | set(AWKWARD) | set(ADDED) == covered
     assert set(COMPONENTS) <= set(RELEVANCE)
 
 
@@ -200,7 +85,7 @@ def test_every_expected_ref_is_in_the_directory():
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_hard_rules_hold(case):
-    refs = RANKERS[f"policy {POLICY.version}"](case)
+    refs = RANKERS[POLICY_NAME](case)
     assert not case.never & set(refs), f"{case.why} Shown: {sorted(case.never & set(refs))}"
     assert case.present <= set(refs), case.why
     assert case.first | case.good <= set(refs), "an expected centre is not even eligible"
@@ -259,7 +144,7 @@ def test_own_region_beats_a_remote_group_specialist_that_fits_alike(make_centre,
     outcome = index.rank(s)
     assert [r.ref for r in outcome.results] == ["local", "remote-specialist"]
     assert [r.components["region"] for r in outcome.results] == [1.0, 0.0]
-    assert [r.reasons[0].code for r in outcome.results] == ["serves_region", "remote_available"]
+    assert [r.reasons[0].code for r in outcome.results] == ["serves_region", "outside_region"]
 
 
 def test_a_remote_centre_offering_the_need_beats_a_local_one_that_does_not(

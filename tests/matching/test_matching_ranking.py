@@ -232,7 +232,10 @@ def test_scores_are_bounded_rounded_and_descending():
     for situation in synthetic_situations(40, seed=2):
         outcome = index.rank(situation)
         scores = [r.score for r in outcome.results]
-        assert scores == sorted(scores, reverse=True)
+        local = [r.score for r in outcome.results if _local_fit(r)]
+        others = [r.score for r in outcome.results if not _local_fit(r)]
+        assert scores == local + others  # local fits first (policy.local_first)
+        assert local == sorted(local, reverse=True) and others == sorted(others, reverse=True)
         assert all(0.0 <= s <= 1.0 and round(s, 4) == s for s in scores)
         assert [r.rank for r in outcome.results] == list(range(1, len(scores) + 1))
         assert len(scores) == min(situation.limit, outcome.eligible_count)
@@ -247,8 +250,12 @@ def test_ranking_matches_a_full_sort_of_all_eligible_centres():
             type(situation)(**{**_fields(situation), "limit": max(1, top.eligible_count)})
         )
         assert top.results == every.results[: len(top.results)]
-        keys = [(-r.score, r.distance_km, r.ref) for r in every.results]
+        keys = [(not _local_fit(r), -r.score, r.distance_km, r.ref) for r in every.results]
         assert keys == sorted(keys)
+
+
+def _local_fit(result):
+    return any(reason.code == "local_first" for reason in result.reasons)
 
 
 def test_limit_must_be_positive(make_centre, make_situation):

@@ -73,9 +73,17 @@ def test_far_centre_states_distance_without_calling_it_nearby(make_centre, make_
 
 def test_remote_centre_outside_region_says_so(make_centre, make_situation):
     index = MatchIndex([make_centre("r", regions_served={"11"}, modes={"remote"})])
-    result = index.rank(make_situation()).results[0]
+    result = index.rank(make_situation(modes={"in_person", "remote"})).results[0]
     assert codes(result)[0] == "remote_available"
     assert "serves_region" not in codes(result)
+
+
+def test_remote_help_is_no_reason_for_someone_who_did_not_accept_it(make_centre, make_situation):
+    index = MatchIndex([make_centre("r", regions_served={"11"}, modes={"remote"})])
+    result = index.rank(make_situation()).results[0]  # no mode given: any mode is eligible
+    assert codes(result)[0] == "outside_region"
+    assert "remote_available" not in codes(result) and "mode_match" not in codes(result)
+    assert "hors de votre région" in result.reasons[0].fr
 
 
 def test_serves_region_names_the_region(make_centre, make_situation):

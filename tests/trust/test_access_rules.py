@@ -71,6 +71,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/v1/admin/deliveries/{event_id}/replay"): ADMIN,
     ("POST", "/v1/admin/privacy/export"): ADMIN,
     ("POST", "/v1/admin/privacy/erase"): ADMIN,
+    ("GET", "/v1/admin/reports/referrals"): ADMIN,
+    ("GET", "/v1/stats"): PUBLIC,
     # The public site (app/web), in both languages.
     **{("GET", path): PUBLIC for path in (
         "/", "/en/", "/confidentialite", "/en/privacy", "/accessibilite", "/en/accessibility",
