@@ -72,6 +72,7 @@ TABLE: dict[tuple[str, str], tuple[str, Examples]] = {
                                                           "A (fictitious) centre", CENTRE)),
     ("get", "/v1/centres.geojson"): ("answer", answer("Les points de service (extrait)",
                                                       "The service points (excerpt)", GEOJSON)),
+    ("get", "/v1/stats"): ("by", query(("Par région", "region"), ("By month", "month"))),
     ("get", "/metrics"): ("answer", answer(
         "Mesures Prometheus (extrait)", "Prometheus metrics (excerpt)",
         "# TYPE ttx_http_requests_total counter\n")),
