@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--lang", choices=["fr", "en"], help="messages' language (default: LANG)")
     imp.set_defaults(handler=_import)
 
+    export = sub.add_parser("export", help="write the directory to a file")
+    export.add_argument("--format", choices=["hsds"], required=True, help="hsds: HSDS 3.0")
+    export.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of texts")
+    export.add_argument("file", type=Path, help="where to write it (- for standard output)")
+    export.set_defaults(handler=_export)
+
     keys = sub.add_parser("keys", help="API keys").add_subparsers(required=True, metavar="ACTION")
     create = keys.add_parser("create", help="create a key (printed once)")
     create.add_argument("--role", required=True, choices=["admin", "centre", "partner"])
@@ -285,6 +291,23 @@ def _print_report(report: ImportReport, lang: Lang, shown: int = 50) -> None:
                   updated=report.updated, unchanged=report.unchanged,
                   deactivated=report.deactivated))  # fmt: skip
     print(gettext("import.cli.would" if report.dry_run else "import.cli.done", lang))
+
+
+def _export(args: argparse.Namespace) -> int:
+    """The active directory as an HSDS 3.0 data package (JSON tables, docs/hsds.md)."""
+    from app.db import get_engine
+    from app.hsds import package
+    from app.services.directory_index import DirectoryIndex
+
+    directory = DirectoryIndex(get_engine(), 0.1).get()
+    doc = package.export(directory.centres_by_name, args.lang)
+    text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    if str(args.file) == "-":
+        sys.stdout.write(text)
+    else:
+        args.file.write_text(text, encoding="utf-8")
+    print(f"{len(doc['organization'])} centres written as HSDS 3.0", file=sys.stderr)
+    return 0
 
 
 def _keys_create(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
@@ -18,6 +18,8 @@ from app.errors import Forbidden, Unavailable
 from app.services.directory_index import Directory, DirectoryIndex
 from app.services.keys import Principal, authenticate
 from app.settings import Settings
+
+T = TypeVar("T")
 
 
 class SessionGate:
@@ -108,6 +110,21 @@ async def get_directory(request: Request) -> Directory:
 DirectoryDep = Annotated[Directory, Depends(get_directory)]
 
 
+# Each dependency that checks a key: the roles it admits, and whether a key is optional. The
+# OpenAPI document's security requirements are read from here (app.apidoc.security).
+ROLE_CHECKS: dict[Callable[..., object], tuple[tuple[str, ...], bool]] = {}
+
+
+def roles_of(*roles: str, optional: bool = False) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Declare which roles a key-checking dependency admits (for the document)."""
+
+    def mark(check: Callable[..., T]) -> Callable[..., T]:
+        ROLE_CHECKS[check] = (roles, optional)
+        return check
+
+    return mark
+
+
 def require(*roles: str) -> Callable[..., Principal]:
     """A dependency that authenticates the caller and checks its role (401, then 403)."""
 
@@ -122,7 +139,7 @@ def require(*roles: str) -> Callable[..., Principal]:
         request.app.state.limiter.check_key(principal.role, str(principal.key_id))
         return principal
 
-    return check
+    return roles_of(*roles)(check)
 
 
 AdminDep = Annotated[Principal, Depends(require("admin"))]

@@ -13,7 +13,7 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import __version__, problems, web
+from app import __version__, apidoc, problems, web
 from app.db import make_engine
 from app.deps import SessionGate
 from app.dispatcher import metrics as dispatch_metrics
@@ -92,8 +92,9 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses={"4XX": PROBLEM_SCHEMA},
-        docs_url="/docs" if settings.docs_enabled else None,
-        redoc_url="/redoc" if settings.docs_enabled else None,
+        # Our own /docs and /redoc (app.apidoc): FastAPI's load their files from a CDN.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         # Off: no signal at all, and no per-request look-up of the providers either.
         telemetry=None if settings.telemetry else _NO_TELEMETRY,
@@ -126,6 +127,7 @@ def create_app(
         intake, health, directory, geo, inbox, admin, staff, privacy, hsds, reports, metrics,
     ):  # fmt: skip
         app.include_router(module.router)
+    apidoc.install(app, docs=settings.docs_enabled)
     web.install(app)  # the public site (after the API routes and the problem handlers)
     return app
 

@@ -29,6 +29,19 @@ class Municipality:
 
 
 @dataclass(frozen=True, slots=True)
+class Locality:
+    """A place people name that is not a municipality: a borough, a former municipality
+    merged since 2000, a sector or a neighbourhood, with a point inside it."""
+
+    name: str
+    kind: str  # borough, former, sector, neighbourhood or alias (another name of the town)
+    municipality_code: str
+    lat: float
+    lon: float
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Fsa:
     fsa: str
     name: str
@@ -76,6 +89,24 @@ def load_municipalities(data_dir: Path = DEFAULT_DATA_DIR) -> list[Municipality]
             lon=float(r["lon"]),
         )
         for r in _rows(data_dir / "municipalities.csv")
+    ]
+
+
+def load_localities(data_dir: Path = DEFAULT_DATA_DIR) -> list[Locality]:
+    """Boroughs, former municipalities, sectors and neighbourhoods (scripts/build_localities.py)."""
+    path = data_dir / "localities.csv"
+    if not path.exists():
+        return []
+    return [
+        Locality(
+            name=r["name"],
+            kind=r["kind"],
+            municipality_code=r["municipality_code"],
+            lat=float(r["lat"]),
+            lon=float(r["lon"]),
+            aliases=_split(r["aliases"]),
+        )
+        for r in _rows(path)
     ]
 
 

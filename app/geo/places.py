@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from app.errors import InvalidInput
 
-PlaceKind = Literal["postal_code", "fsa", "municipality", "point"]
+PlaceKind = Literal["postal_code", "fsa", "municipality", "locality", "point"]
 Status = Literal["ok", "ambiguous"]
 
 
@@ -28,12 +28,14 @@ class Place:
     kind: str
     confidence: float = 1.0
     regions: tuple[str, ...] = ()
+    label_en: str | None = None  # when the English label differs (postal areas)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the API's `best` and `candidates` entries)."""
         data = asdict(self)
         data["regions"] = list(self.regions)
         data["confidence"] = round(self.confidence, 3)
+        data["label_en"] = self.label_en or self.label
         return data
 
 
@@ -79,7 +81,8 @@ class OutsideQuebec(GeoError):
 
 
 class Ambiguous(GeoError):
-    """Several places fit (homonyms in different regions, an FSA spanning regions)."""
+    """Several places fit (homonyms in different regions, an FSA spanning regions), or a
+    name is known only close in letters."""
 
     slug = "location-ambiguous"
     code = "location_ambiguous"

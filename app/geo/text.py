@@ -54,6 +54,26 @@ def name_key(text: str) -> str:
     return key(tokens(text))
 
 
+SHORT_FORMS: dict[str, str] = {"saint": "st", "sainte": "ste", "saints": "sts", "saintes": "stes"}
+# Words at the head of a name that say little about which place is meant.
+GENERIC_WORDS = frozenset({"st", "ste", "sts", "stes", "lac", "mont", "notre", "dame", *ARTICLES})
+
+
+def short_key(words: tuple[str, ...]) -> str:
+    """The key with `Saint`/`Sainte` as `St`/`Ste`: what typo distances are counted on, so a
+    slip in `St.` (`S.t-Godefroi`) or `Saint` costs one edit, not four."""
+    return "".join(SHORT_FORMS.get(w, w) for w in words)
+
+
+def distinctive_tail(words: tuple[str, ...]) -> str:
+    """The short key past the generic head: `Sainte-Foy` → `foy`, `Lac-Saint-Jean` → `jean`."""
+    short = [SHORT_FORMS.get(w, w) for w in words]
+    start = 0
+    while start < len(short) - 1 and short[start] in GENERIC_WORDS:
+        start += 1
+    return "".join(short[start:])
+
+
 def without_article(words: tuple[str, ...]) -> tuple[str, ...]:
     """`Les Îles-de-la-Madeleine` is often typed `Iles-de-la-Madeleine`."""
     if len(words) > 1 and words[0] in ARTICLES:

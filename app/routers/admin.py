@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from app.deps import AdminDep, SessionDep, SettingsDep
 from app.dispatcher.signing import EXAMPLE_SECRET
 from app.i18n import negotiate
-from app.schemas.common import NO_NUL, Page, Strict
+from app.schemas.common import NO_NUL, Strict
 from app.schemas.directory import (
     CentreAdmin,
     CentreIn,
@@ -22,6 +22,7 @@ from app.schemas.directory import (
     ImportReport,
     Ref,
 )
+from app.schemas.responses import CentreAdminPage
 from app.services import centres as service
 from app.services import importer, keys
 from app.services.import_template import XLSX_TYPE, template_xlsx
@@ -71,16 +72,17 @@ IMPORT_TYPES = {
 }
 
 
-@router.get("/centres", response_model=Page[CentreAdmin], summary="List every centre")
+@router.get("/centres", response_model=CentreAdminPage, summary="List every centre")
 def list_centres(
     _: AdminDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-) -> Page[CentreAdmin]:
+) -> CentreAdminPage:
     """All centres, inactive ones included, sorted by ref."""
     rows, total = service.list_centres(session, limit=limit, offset=offset)
-    return Page(items=[service.to_admin(c) for c in rows], total=total, limit=limit, offset=offset)
+    items = [service.to_admin(c) for c in rows]
+    return CentreAdminPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/centres", status_code=201, response_model=CentreAdmin, summary="Create a centre")

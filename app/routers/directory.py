@@ -13,11 +13,11 @@ from app.schemas.common import (
     NO_NUL,
     ClientGroupCode,
     LanguageCode,
-    Page,
     RegionCode,
     SpecialtyCode,
 )
 from app.schemas.directory import CentrePublic
+from app.schemas.responses import CentrePage, RegionList, TaxonomyOut
 from app.services.taxonomy import regions_with_counts, taxonomy
 
 router = APIRouter(tags=["directory"])
@@ -32,7 +32,7 @@ CENTRES_EXAMPLE = {
 }
 
 
-@router.get("/v1/regions", summary="Regions with centre counts")
+@router.get("/v1/regions", summary="Regions with centre counts", response_model=RegionList)
 async def list_regions(directory: DirectoryDep) -> dict[str, Any]:
     """The 17 administrative regions of Québec, each with how many active centres serve it,
     and the total (all of them fit one page).
@@ -42,7 +42,7 @@ async def list_regions(directory: DirectoryDep) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@router.get("/v1/taxonomy", summary="Codes and their labels")
+@router.get("/v1/taxonomy", summary="Codes and their labels", response_model=TaxonomyOut)
 async def get_taxonomy() -> dict[str, Any]:
     """Specialties, client groups, languages, modes, intake statuses and decline reasons,
     each with its French and English label. / Les codes et leurs libellés bilingues."""
@@ -52,7 +52,7 @@ async def get_taxonomy() -> dict[str, Any]:
 @router.get(
     "/v1/centres",
     summary="Search the directory",
-    response_model=Page[CentrePublic],
+    response_model=CentrePage,
     openapi_extra={"x-examples": CENTRES_EXAMPLE},
 )
 async def search_centres(

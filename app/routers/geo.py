@@ -15,23 +15,24 @@ from app.schemas.common import NO_NUL
 router = APIRouter(tags=["geography"])
 
 
-class PlaceOut(BaseModel):
+class ResolvedPlace(BaseModel):
     label: str
     lat: float
     lon: float
     region_code: str
     municipality: str | None
     municipality_code: str | None
-    kind: Literal["postal_code", "fsa", "municipality", "point"]
+    kind: Literal["postal_code", "fsa", "municipality", "locality", "point"]
     confidence: float
     regions: list[str]
+    label_en: str
 
 
 class ResolveOut(BaseModel):
     query: str
     status: Literal["ok", "ambiguous"]
-    best: PlaceOut | None
-    candidates: list[PlaceOut]
+    best: ResolvedPlace | None
+    candidates: list[ResolvedPlace]
 
 
 class RegionAtOut(BaseModel):

@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from app.schemas.responses import Liveness, Readiness
 from app.services.health import readiness
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness")
+@router.get("/healthz", summary="Liveness", response_model=Liveness)
 async def healthz() -> dict[str, str]:
     """The process answers. Says nothing about the database."""
     return {"status": "ok"}
@@ -36,6 +37,7 @@ READINESS: dict[str, Any] = {
 @router.get(
     "/readyz",
     summary="Readiness",
+    response_model=Readiness,
     responses={
         200: {"content": {"application/json": {"schema": READINESS}}},
         503: {"description": "Not ready", "content": {"application/json": {"schema": READINESS}}},

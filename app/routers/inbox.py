@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from app.deps import CentreDep, SessionDep, SettingsDep
 from app.schemas.intake import DeclineIn, IntakeUpdate
+from app.schemas.responses import CentreIntake, InboxReferralPage, ReferralState
 from app.services import inbox, referrals
 from app.services.audit import actor_of
 
@@ -21,7 +22,7 @@ def _centre_id(caller: Any) -> uuid.UUID:
     return centre_id
 
 
-@router.get("/referrals", summary="This centre's referrals")
+@router.get("/referrals", summary="This centre's referrals", response_model=InboxReferralPage)
 def list_referrals(
     caller: CentreDep,
     session: SessionDep,
@@ -38,7 +39,9 @@ def list_referrals(
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@router.post("/referrals/{referral_id}/accept", summary="Take the person on")
+@router.post(
+    "/referrals/{referral_id}/accept", summary="Take the person on", response_model=ReferralState
+)
 def accept(caller: CentreDep, session: SessionDep, referral_id: uuid.UUID) -> dict[str, Any]:
     """Accept the referral: the centre will contact the person."""
     referral = referrals.centre_referral(session, _centre_id(caller), referral_id)
@@ -46,7 +49,11 @@ def accept(caller: CentreDep, session: SessionDep, referral_id: uuid.UUID) -> di
     return {"id": str(referral.id), "state": referral.state}
 
 
-@router.post("/referrals/{referral_id}/decline", summary="Decline, with a reason")
+@router.post(
+    "/referrals/{referral_id}/decline",
+    summary="Decline, with a reason",
+    response_model=ReferralState,
+)
 def decline(
     caller: CentreDep,
     session: SessionDep,
@@ -60,7 +67,11 @@ def decline(
     return {"id": str(referral.id), "state": referral.state}
 
 
-@router.patch("/centre", summary="Pause or reopen intake, set the webhook endpoint")
+@router.patch(
+    "/centre",
+    summary="Pause or reopen intake, set the webhook endpoint",
+    response_model=CentreIntake,
+)
 def update_centre(
     caller: CentreDep, session: SessionDep, settings: SettingsDep, body: IntakeUpdate
 ) -> dict[str, Any]:

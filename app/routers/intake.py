@@ -9,7 +9,14 @@ from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import DirectoryDep, PartnerOrAdminDep, SessionDep, SettingsDep, get_directory
+from app.deps import (
+    DirectoryDep,
+    PartnerOrAdminDep,
+    SessionDep,
+    SettingsDep,
+    get_directory,
+    roles_of,
+)
 from app.errors import Forbidden
 from app.matching import LoadVector
 from app.ratelimit import RateLimiter, client_key
@@ -31,6 +38,7 @@ router = APIRouter(tags=["matching and intake"])
 IDEMPOTENCY_KEY = r"^[\x21-\x7e]{1,200}$"
 
 
+@roles_of("partner", "admin", optional=True)
 async def optional_caller(
     request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,

@@ -11,6 +11,7 @@ from app.deps import AdminDep, SessionDep, SettingsDep
 from app.errors import InvalidInput, field_error
 from app.schemas.common import Strict
 from app.schemas.directory import Email, Phone
+from app.schemas.responses import Erased, PrivacyExport
 from app.services import privacy
 from app.services.audit import actor_of
 
@@ -23,7 +24,7 @@ class PersonLookup(Strict):
     confirm: Annotated[bool, Field(strict=True, description="Must be true to erase")] = False
 
 
-@router.post("/export", summary="Export a person's data")
+@router.post("/export", summary="Export a person's data", response_model=PrivacyExport)
 def export(
     caller: AdminDep, session: SessionDep, settings: SettingsDep, body: PersonLookup
 ) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def export(
     return privacy.export(session, settings, rows, actor_of(caller))
 
 
-@router.post("/erase", summary="Erase a person's data")
+@router.post("/erase", summary="Erase a person's data", response_model=Erased)
 def erase(
     caller: AdminDep, session: SessionDep, settings: SettingsDep, body: PersonLookup
 ) -> dict[str, Any]:

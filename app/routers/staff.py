@@ -11,6 +11,15 @@ from pydantic import Field
 from app import dispatcher
 from app.deps import AdminDep, SessionDep, SettingsDep
 from app.schemas.common import Strict
+from app.schemas.responses import (
+    ConsultationBriefPage,
+    ConsultationDetail,
+    FailedDeliveryPage,
+    InboxEnabled,
+    ReferralState,
+    Replayed,
+    RoutedReferral,
+)
 from app.services import staff
 from app.services.audit import actor_of
 from app.services.consultations import referral_summary
@@ -27,7 +36,11 @@ class CancelIn(Strict):
     note: Annotated[str, Field(max_length=1000)] | None = None
 
 
-@router.get("/consultations", summary="Consultations (the staff queue: status=unrouted)")
+@router.get(
+    "/consultations",
+    summary="Consultations (the staff queue: status=unrouted)",
+    response_model=ConsultationBriefPage,
+)
 def list_consultations(
     _: AdminDep,
     session: SessionDep,
@@ -41,7 +54,11 @@ def list_consultations(
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/consultations/{consultation_id}", summary="One consultation, with why")
+@router.get(
+    "/consultations/{consultation_id}",
+    summary="One consultation, with why",
+    response_model=ConsultationDetail,
+)
 def get_consultation(
     caller: AdminDep, session: SessionDep, settings: SettingsDep, consultation_id: uuid.UUID
 ) -> dict[str, Any]:
@@ -50,7 +67,12 @@ def get_consultation(
     return staff.detail(session, settings, consultation_id, actor_of(caller))
 
 
-@router.post("/consultations/{consultation_id}/route", status_code=201, summary="Route by hand")
+@router.post(
+    "/consultations/{consultation_id}/route",
+    status_code=201,
+    summary="Route by hand",
+    response_model=RoutedReferral,
+)
 def route(
     caller: AdminDep,
     session: SessionDep,
@@ -65,7 +87,9 @@ def route(
     return referral_summary(session, referral)
 
 
-@router.post("/referrals/{referral_id}/cancel", summary="Cancel a referral")
+@router.post(
+    "/referrals/{referral_id}/cancel", summary="Cancel a referral", response_model=ReferralState
+)
 def cancel(
     caller: AdminDep, session: SessionDep, referral_id: uuid.UUID, body: CancelIn
 ) -> dict[str, Any]:
@@ -74,7 +98,9 @@ def cancel(
     return {"id": str(referral.id), "state": referral.state}
 
 
-@router.get("/deliveries/failed", summary="Failed webhook deliveries")
+@router.get(
+    "/deliveries/failed", summary="Failed webhook deliveries", response_model=FailedDeliveryPage
+)
 def failed_deliveries(
     _: AdminDep,
     session: SessionDep,
@@ -92,7 +118,7 @@ def failed_deliveries(
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@router.post("/deliveries/{event_id}/replay", summary="Replay a delivery")
+@router.post("/deliveries/{event_id}/replay", summary="Replay a delivery", response_model=Replayed)
 def replay(caller: AdminDep, session: SessionDep, event_id: uuid.UUID) -> dict[str, Any]:
     """Send a failed delivery again now, with the same `webhook-id` (409 when the referral it
     is about was answered, expired or withdrawn meanwhile: the centre may not have it)."""
@@ -100,7 +126,11 @@ def replay(caller: AdminDep, session: SessionDep, event_id: uuid.UUID) -> dict[s
     return {"id": str(event.id), "status": event.status, "webhook_id": event.webhook_id}
 
 
-@router.post("/centres/{centre_id}/inbox/enable", summary="Re-enable a disabled inbox")
+@router.post(
+    "/centres/{centre_id}/inbox/enable",
+    summary="Re-enable a disabled inbox",
+    response_model=InboxEnabled,
+)
 def enable_inbox(_: AdminDep, session: SessionDep, centre_id: uuid.UUID) -> dict[str, Any]:
     """Turn a centre's webhook endpoint back on after it was disabled (410 or failures)."""
     endpoint = dispatcher.reenable_endpoint(session, centre_id)

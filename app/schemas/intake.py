@@ -80,7 +80,7 @@ MATCH_EXAMPLES: dict[str, Any] = {
 }  # fmt: skip
 
 
-class PlaceOut(BaseModel):
+class MatchPlace(BaseModel):
     label: str
     region_code: str
     lat: float
@@ -121,7 +121,7 @@ class NeedDetected(BaseModel):
 class MatchResponse(BaseModel):
     policy_version: str
     needs_detected: list[NeedDetected]
-    location: PlaceOut
+    location: MatchPlace
     results: list[MatchResult]
     eligible_count: int
     excluded: dict[str, int]

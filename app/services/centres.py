@@ -151,10 +151,18 @@ def deactivate_centre(session: Session, centre_id: uuid.UUID) -> Centre:
 
 
 def apply_fields(
-    session: Session, centre: Centre, data: CentreFields, locations: list[Location]
+    session: Session,
+    centre: Centre,
+    data: CentreFields,
+    locations: list[Location],
+    *,
+    keep: frozenset[str] = frozenset(),
 ) -> None:
-    """Overwrite every field of `centre` from a full record (create and import upsert)."""
+    """Overwrite every field of `centre` from a full record (create and import upsert), but
+    those of `keep` that the record does not give."""
     for name in SCALAR_FIELDS:
+        if name in keep and name not in data.model_fields_set:
+            continue
         setattr(centre, name, getattr(data, name))
     centre.updated_at = utcnow()
     _set_links(centre, data.regions_served, data.specialties, data.client_groups)
@@ -263,7 +271,9 @@ def location_rows(
         try:
             out.append(_resolve_location(item, i, geocode))
         except GeoError as exc:
-            errors.append({"loc": [*loc, i], "type": exc.code, "ctx": exc.params, **exc.extra})
+            field = exc.extra.get("field")  # the input at fault: municipality, postal_code…
+            where = [*loc, i, field] if isinstance(field, str) else [*loc, i]
+            errors.append({"loc": where, "type": exc.code, "ctx": exc.params, **exc.extra})
     if errors:
         raise InvalidInput("locations_not_placed", errors=errors)
     return out
@@ -273,7 +283,14 @@ def _resolve_location(item: LocationIn, position: int, geocode: Geocode | None) 
     resolver = get_resolver()
     named = None
     if item.municipality or item.postal_code:
-        named = resolver.place(municipality=item.municipality, postal_code=item.postal_code)
+        # The point, when given, tells homonyms apart and stands in for an FSA the reference
+        # does not list; a municipality not recognised for sure is an error, never a guess.
+        named = resolver.place(
+            municipality=item.municipality,
+            postal_code=item.postal_code,
+            lat=item.lat,
+            lon=item.lon,
+        )
     if item.lat is None and item.address and geocode is not None:
         found = geocode(
             ", ".join(filter(None, [item.address, item.municipality, item.postal_code]))

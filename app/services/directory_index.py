@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,16 +19,36 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from app.geo import GeoError, get_resolver
+from app.geo.text import tokens
 from app.hsds import HsdsCatalogue
 from app.matching import MatchIndex
 from app.models import Centre, DirectoryState
 from app.services.centres import CENTRE_LOADS, to_public
+from app.taxonomy import LANGUAGES
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, for accent-insensitive search."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+def search_words(text: str) -> str:
+    """What `q=` compares: the resolver's folding (accents, case, hyphens and spaces alike,
+    `St`/`Ste` as `Saint`/`Sainte`), words joined by one space."""
+    return " ".join(tokens(text))
+
+
+# `espagnol`, `Spanish`: a language named in French or English finds the centres speaking it.
+LANGUAGE_WORDS = {search_words(name): t.code for t in LANGUAGES for name in (t.fr, t.en)}
+
+
+def place_named(q: str) -> tuple[str, str] | None:
+    """(municipality code, its words) when `q` is a place the resolver knows for sure
+    (`Sherbroke`, `Sainte-Foy`); None otherwise."""
+    try:
+        result = get_resolver().resolve(q)
+    except GeoError:
+        return None
+    best = result.best
+    if best is None or best.municipality_code is None:
+        return None
+    return best.municipality_code, search_words(best.municipality or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +62,7 @@ class Entry:
     specialties: frozenset[str]
     client_groups: frozenset[str]
     languages: frozenset[str]
+    municipality_codes: frozenset[str]
     search_text: str
     public_json: bytes
     feature_json: bytes
@@ -94,8 +114,15 @@ class Directory:
         language: str | None = None,
         q: str | None = None,
     ) -> list[Entry]:
-        """Filter the snapshot; every given filter must hold."""
-        needle = fold(q).strip() if q else ""
+        """Filter the snapshot; every given filter must hold.
+
+        `q` finds its words in a centre's name, ref, descriptions or towns (folded as the
+        resolver folds them); a place the resolver knows for sure, typos included, finds the
+        centres located in its municipality; a language name finds the centres speaking it.
+        """
+        needle = search_words(q) if q else ""
+        spoken = LANGUAGE_WORDS.get(needle)
+        town = place_named(q) if q and needle else None
         return [
             e
             for e in self.entries
@@ -103,7 +130,15 @@ class Directory:
             and (specialty is None or specialty in e.specialties)
             and (client_group is None or client_group in e.client_groups)
             and (language is None or language in e.languages)
-            and (not needle or needle in e.search_text)
+            and (
+                not needle
+                or needle in e.search_text
+                or (spoken is not None and spoken in e.languages)
+                or (
+                    town is not None
+                    and (town[0] in e.municipality_codes or town[1] in e.search_text)
+                )
+            )
         ]
 
 
@@ -133,7 +168,10 @@ def _entry(centre: Centre) -> Entry:
         specialties=frozenset(centre.specialties),
         client_groups=frozenset(centre.client_groups),
         languages=frozenset(centre.languages),
-        search_text=fold(text),
+        municipality_codes=frozenset(
+            loc.municipality_code for loc in centre.locations if loc.municipality_code
+        ),
+        search_text=search_words(text),
         public_json=public.model_dump_json().encode(),
         feature_json=",".join(json.dumps(f, ensure_ascii=False) for f in features).encode(),
     )

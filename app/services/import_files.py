@@ -19,6 +19,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from app.errors import InvalidInput, UnsupportedMediaType
+from app.hsds import package as hsds_package
 
 # Generous for a directory of ~100 centres; bounded so that a hostile file fails fast.
 MAX_COLUMNS = 60
@@ -101,6 +102,8 @@ def parse_json(text: str) -> list[Any]:
         raise InvalidInput("import_json_malformed", line=exc.lineno, column=exc.colno) from exc
     except RecursionError as exc:
         raise InvalidInput("import_json_too_deep") from exc
+    if hsds_package.is_package(doc):  # an HSDS 3.0 data package (docs/hsds.md)
+        return hsds_package.to_records(doc)
     if not isinstance(doc, dict) or not isinstance(doc.get("centres"), list):
         raise InvalidInput("import_json_shape")
     if set(doc) != {"centres"}:

@@ -73,6 +73,10 @@ def plan(session: Session, records: Sequence[Record]) -> Plan:
                 Change(centre.ref, "new", record.number, record, uuid.uuid4(), active=active)
             )
             continue
+        # An HSDS package does not carry some fields: a centre already known keeps them.
+        for name in getattr(record.raw, "keep", ()):
+            if name in now and name in SCALAR_FIELDS:
+                setattr(centre, name, now[name])
         wanted = _state(record)
         fields = [k for k, v in wanted.items() if k in now and now[k] != v]
         active = now["active"] if record.active is None else record.active

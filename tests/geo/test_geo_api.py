@@ -152,3 +152,45 @@ def test_import_places_locations_through_the_resolver(
     assert "km de Trois-Rivières" in far_error["msg"]
     assert outside_error["type"] == "point_outside_quebec"
     assert "hors du Québec" in outside_error["msg"]
+
+
+def test_resolve_a_former_municipality(client: TestClient) -> None:
+    body = client.get("/v1/locations/resolve", params={"q": "Sainte-Foy"}).json()
+    assert body["status"] == "ok"
+    assert body["best"]["label"] == "Sainte-Foy (Québec)" and body["best"]["kind"] == "locality"
+    assert (body["best"]["municipality_code"], body["best"]["region_code"]) == ("23027", "03")
+
+
+def test_a_made_up_name_is_not_answered(client: TestClient) -> None:
+    body = client.get("/v1/locations/resolve", params={"q": "Xyzville"}).json()
+    assert body["status"] == "ambiguous" and body["best"] is None
+    assert all(c["confidence"] < 0.7 for c in body["candidates"])
+
+
+def test_a_match_from_a_former_municipality_is_placed_there(client: TestClient) -> None:
+    answer = client.post("/v1/matches", json={"location": {"municipality": "Sainte-Foy"}})
+    assert answer.status_code == 200, answer.text
+    location = answer.json()["location"]
+    assert location["label"] == "Sainte-Foy (Québec)" and location["region_code"] == "03"
+    unsure = client.post("/v1/matches", json={"location": {"municipality": "Xyzville"}})
+    assert unsure.status_code == 422 and unsure.headers["content-type"] == PROBLEM
+    assert unsure.json()["type"].endswith("location-ambiguous")
+
+
+@pytest.mark.parametrize(
+    ("headers", "params", "title", "detail"),
+    [
+        ({}, {}, "Lieu introuvable", "Aucune municipalité"),
+        ({"Accept-Language": "en-CA,en;q=0.9"}, {}, "Location not found", "No Québec"),
+        ({"Accept-Language": "en"}, {"lang": "fr"}, "Lieu introuvable", "Aucune municipalité"),
+        ({}, {"lang": "en"}, "Location not found", "No Québec"),
+    ],
+)
+def test_location_problems_are_french_first(
+    client: TestClient, headers: dict[str, str], params: dict[str, str], title: str, detail: str
+) -> None:
+    answer = client.get("/v1/locations/resolve", params={"q": "zzqxv", **params}, headers=headers)
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["title"] == title and problem["detail"].startswith(detail)
+    assert problem["type"].endswith("location-not-found")  # the stable code, in any language

@@ -34,6 +34,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/v1/centres.geojson"): PUBLIC,
     ("GET", "/v1/centres/{centre_id}"): PUBLIC,
     ("POST", "/v1/matches"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
     ("GET", "/hsds/"): PUBLIC,
     ("GET", "/hsds/services"): PUBLIC,
     ("GET", "/hsds/services/{id}"): PUBLIC,
@@ -84,7 +86,7 @@ RULES: dict[tuple[str, str], str] = {
         "/en/request/send",
     )},
 }  # fmt: skip
-DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
+DOCS = {"/openapi.json", "/docs", "/redoc", "/static", "/docs/static/vendor", "/docs/static/own"}
 
 
 def app_routes() -> set[tuple[str, str]]:
