@@ -154,22 +154,11 @@ def submit(
         replay = idempotency.begin(request.app.state.engine, scope, idempotency_key, digest)
         if replay is not None:
             return JSONResponse(replay.body, status_code=replay.status)
-    try:
-        consultation, referral = consultations.submit(
-            session, settings, directory, load, body, caller
-        )
-        answer = consultations.answer(directory, consultation, referral)
-        if idempotency_key is not None:
-            idempotency.finish(session, scope, idempotency_key, 201, answer)
-    except BaseException:
-        if idempotency_key is not None:
-            # Roll back first: on SQLite this transaction may hold the write lock that the
-            # release below needs.
-            session.rollback()
-            idempotency.abandon(request.app.state.engine, scope, idempotency_key)
-        raise
-    if referral is not None:
-        request.app.state.load.add(str(referral.centre_id))
+    answer = consultations.submit_answered(
+        session, settings, directory, load, body, caller,
+        engine=request.app.state.engine, tracker=request.app.state.load,
+        idempotency_key=(scope, idempotency_key) if idempotency_key is not None else None,
+    )  # fmt: skip
     return JSONResponse(answer, status_code=201)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.crypto import encrypt_json
@@ -16,10 +17,10 @@ from app.errors import InvalidInput, NotFound, field_error
 from app.matching import Load, MatchOutcome
 from app.models import Centre, Consultation, Referral
 from app.schemas.intake import ConsultationIn
-from app.services import referrals
+from app.services import idempotency, referrals
 from app.services.directory_index import Directory
 from app.services.keys import Principal
-from app.services.matching import locate, situation
+from app.services.matching import LoadTracker, locate, situation
 from app.services.privacy import remember_contacts
 from app.settings import Settings
 
@@ -202,3 +203,35 @@ def get_for(session: Session, consultation_id: uuid.UUID, principal: Principal) 
     if not visible or consultation is None:
         raise NotFound("consultation_not_found", consultation_id=str(consultation_id))
     return consultation
+
+
+def submit_answered(
+    session: Session,
+    settings: Settings,
+    directory: Directory,
+    load: Load,
+    body: ConsultationIn,
+    caller: Principal | None,
+    *,
+    engine: Engine,
+    tracker: LoadTracker,
+    idempotency_key: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """`submit`, then its answer; with `idempotency_key` (scope, key) already claimed, the
+    answer is stored with the request, or the claim released if anything fails. The chosen
+    centre counts one more open referral in `tracker`."""
+    try:
+        consultation, referral = submit(session, settings, directory, load, body, caller)
+        answer_doc = answer(directory, consultation, referral)
+        if idempotency_key is not None:
+            idempotency.finish(session, *idempotency_key, 201, answer_doc)
+    except BaseException:
+        if idempotency_key is not None:
+            # Roll back first: on SQLite this transaction may hold the write lock that the
+            # release below needs.
+            session.rollback()
+            idempotency.abandon(engine, *idempotency_key)
+        raise
+    if referral is not None:
+        tracker.add(str(referral.centre_id))
+    return answer_doc

@@ -49,21 +49,11 @@ async def submit(
     settings = request.app.state.settings
 
     def write() -> dict[str, Any]:
-        try:
-            consultation, referral = consultations.submit(
-                session, settings, directory, load, body, None
-            )
-            answer = consultations.answer(directory, consultation, referral)
-            if token is not None:
-                idempotency.finish(session, scope, token, 201, answer)
-        except BaseException:
-            if token is not None:
-                session.rollback()
-                idempotency.abandon(engine, scope, token)
-            raise
-        if referral is not None:
-            request.app.state.load.add(str(referral.centre_id))
-        return answer
+        return consultations.submit_answered(
+            session, settings, directory, load, body, None,
+            engine=engine, tracker=request.app.state.load,
+            idempotency_key=(scope, token) if token is not None else None,
+        )  # fmt: skip
 
     return await run_in_threadpool(write)
 
