@@ -84,6 +84,20 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("key_id")
     revoke.set_defaults(handler=_keys_revoke)
 
+    staff = sub.add_parser("staff", help="staff accounts of the console (/admin)")
+    staff_actions = staff.add_subparsers(required=True, metavar="ACTION")
+    add = staff_actions.add_parser("add", help="let this address sign in to the console")
+    add.add_argument("email")
+    add.add_argument("--name")
+    add.set_defaults(handler=_staff_add)
+    staff_actions.add_parser("list", help="list staff accounts").set_defaults(handler=_staff_list)
+    remove = staff_actions.add_parser("remove", help="close an account (its sessions end)")
+    remove.add_argument("email")
+    remove.set_defaults(handler=_staff_remove)
+    reset = staff_actions.add_parser("reset-totp", help="forget an account's second factor")
+    reset.add_argument("email")
+    reset.set_defaults(handler=_staff_reset_totp)
+
     sub.add_parser("purge", help="anonymise data past the retention period").set_defaults(
         handler=_purge
     )
@@ -352,6 +366,63 @@ def _keys_revoke(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print("revoked")
+    return 0
+
+
+def _staff_add(args: argparse.Namespace) -> int:
+    from app.errors import AppError
+    from app.services import staff_members
+
+    try:
+        with _session() as session:
+            member = staff_members.add(session, args.email, name=args.name)
+            email = member.email
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"{email} may sign in to the console (/admin) by e-mailed link")
+    return 0
+
+
+def _staff_list(args: argparse.Namespace) -> int:
+    from app.services import staff_members
+
+    with _session() as session:
+        for member in staff_members.list_members(session, include_removed=True):
+            print(json.dumps({
+                "id": str(member.id), "email": member.email, "name": member.name,
+                "state": "removed" if member.removed_at else "active",
+                "totp": staff_members.has_totp(member),
+                "last_signin_at": member.last_signin_at.isoformat()
+                if member.last_signin_at else None,
+            }))  # fmt: skip
+    return 0
+
+
+def _staff_remove(args: argparse.Namespace) -> int:
+    from app.errors import AppError
+    from app.services import staff_members
+
+    try:
+        with _session() as session:
+            staff_members.remove(session, args.email)
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print("removed")
+    return 0
+
+
+def _staff_reset_totp(args: argparse.Namespace) -> int:
+    from app.services import staff_members
+
+    with _session() as session:
+        member = staff_members.find_active(session, args.email)
+        if member is None:
+            print(f"error: no active staff account for {args.email}", file=sys.stderr)
+            return 1
+        staff_members.reset_totp(session, member)
+    print("second factor forgotten: it is set up again at the next sign-in")
     return 0
 
 

@@ -110,6 +110,12 @@ class Forbidden(AppError):
     code = "forbidden"
 
 
+class Gone(AppError):
+    status = 410
+    slug = "gone"
+    code = "gone"
+
+
 class PayloadTooLarge(AppError):
     status = 413
     slug = "payload-too-large"

@@ -23,6 +23,7 @@ from app.models.intake import (
 )
 from app.models.outbox import DeliveryAttempt, OutboxEvent
 from app.models.reports import ReportRollup, report_day
+from app.models.signin import SigninLink, StaffMember, WebSession
 
 __all__ = [
     "AuditEntry",
@@ -44,6 +45,9 @@ __all__ = [
     "OutboxEvent",
     "Region",
     "ReportRollup",
+    "SigninLink",
     "Specialty",
+    "StaffMember",
+    "WebSession",
     "report_day",
 ]
