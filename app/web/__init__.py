@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.web import errors, pages, request_pages, search, templating
+from app.web import admin, errors, pages, request_pages, search, templating
 
 __all__ = ["install"]
 
@@ -52,3 +52,4 @@ def install(app: FastAPI) -> None:
     for module in (search, request_pages, pages):
         app.include_router(module.router)
     errors.install(app)
+    admin.install(app)  # the staff console (/admin): its own redirects after the error pages

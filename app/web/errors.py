@@ -21,7 +21,7 @@ API_PREFIXES: Final = (
 )  # fmt: skip
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 # Statuses that have their own sentence; the others use the closest family.
-KNOWN: Final = frozenset({400, 403, 404, 405, 409, 413, 422, 429, 500, 503})
+KNOWN: Final = frozenset({400, 401, 403, 404, 405, 409, 410, 413, 422, 429, 500, 503})
 
 
 def wants_page(request: Request) -> bool:
