@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench migrate seed-demo demo-inbox data clean
+.PHONY: run test check bench migrate seed-demo demo-inbox demo-mailbox data clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
@@ -39,6 +39,10 @@ seed-demo: $(STAMP)
 
 demo-inbox: $(STAMP)
 	$(BIN)/ttx demo-inbox
+
+# A local SMTP catcher on 127.0.0.1:8025 that prints each message (README, "E-mail").
+demo-mailbox: $(STAMP)
+	$(BIN)/ttx demo-mailbox --port 8025
 
 # Rebuild data/ from the official reference files (needs ../shared/reference; not needed to run).
 data: $(STAMP)

@@ -109,6 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     inbox.add_argument("--port", type=int, default=8765)
     inbox.add_argument("--secret", help="whsec_… (default: the demo secret)")
     inbox.set_defaults(handler=_demo_inbox)
+    mailbox = sub.add_parser("demo-mailbox", help="a local SMTP server that prints each message")
+    mailbox.add_argument("--host", default="127.0.0.1")
+    mailbox.add_argument("--port", type=int, default=8025)
+    mailbox.set_defaults(handler=_demo_mailbox)
     return parser
 
 
@@ -449,6 +453,13 @@ def _demo_inbox(args: argparse.Namespace) -> int:
     from app.dispatcher.demo_inbox import serve_demo_inbox
 
     serve_demo_inbox(args.host, args.port, args.secret)
+    return 0
+
+
+def _demo_mailbox(args: argparse.Namespace) -> int:
+    from app.mail.demo_mailbox import serve_demo_mailbox
+
+    serve_demo_mailbox(args.host, args.port)
     return 0
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+from email.utils import parseaddr
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -95,6 +97,13 @@ class Settings(BaseSettings):
     # Bounds on each request head, enforced by the server before the app sees it (431).
     max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
     max_headers: int = Field(default=100, ge=10, le=1000)
+    # E-mail (app/mail, docs/email.md): off while TTX_SMTP_URL is unset. `smtp://host:port`,
+    # `smtp+starttls://user:pass@host` or `smtps://user:pass@host`.
+    smtp_url: str | None = None
+    mail_from: str = "Trouve ton X <no-reply@trouvetonx.example.org>"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # The base of every link a message carries (the site as people reach it).
+    public_url: str = "http://127.0.0.1:8000"
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -109,6 +118,38 @@ class Settings(BaseSettings):
                     ) from None
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_parses(cls, value: str | None) -> str | None:
+        from app.mail.smtp import smtp_url_problem
+
+        if value:
+            problem = smtp_url_problem(value)
+            if problem:
+                raise ValueError(f"TTX_SMTP_URL: {problem}")
+        return value or None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_site(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ValueError("TTX_PUBLIC_URL must be http(s)://host[:port][/path]")
+        return value.rstrip("/")
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from_is_an_address(cls, value: str) -> str:
+        from app.mail.compose import valid_address
+
+        if not valid_address(parseaddr(value)[1]) or "\n" in value or "\r" in value:
+            raise ValueError("TTX_MAIL_FROM must be an address, optionally `Name <address>`")
+        return value
+
+    @property
+    def mail_enabled(self) -> bool:
+        return self.smtp_url is not None
+
     @property
     def logs_as(self) -> Literal["json", "text"]:
         if self.log_format is not None:
@@ -121,6 +162,8 @@ class Settings(BaseSettings):
             problem = weak_secret(self.secret_key)
             if problem:
                 raise ValueError(f"TTX_SECRET_KEY {problem} (TTX_ENV=production)")
+            if self.smtp_url and not self.public_url.startswith("https://"):
+                raise ValueError("TTX_PUBLIC_URL must be https:// when e-mail is on in production")
         return self
 
     @property

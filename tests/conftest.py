@@ -20,6 +20,7 @@ from app.main import create_app
 from app.services import keys
 from app.services.health import upgrade_to_head
 from app.settings import Settings
+from tests.helpers.smtp import smtp_server  # noqa: F401  (a real SMTP server, for any test)
 
 PG_ENV = "TTX_TEST_POSTGRES_URL"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -3,17 +3,13 @@
 `Trois-Rivières`, `trois rivieres`, `TROIS-RIVIERES` and `Trois Rivières` all fold to the same
 tokens; `St`/`Ste`/`Sts`/`Stes` expand to `saint`/`sainte`/`saints`/`saintes`, so `St-Jean`
 and `Saint-Jean` meet too.
+
+Folding itself (case, accents, ligatures) is `app.folding`, shared with matching and search.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-
-# Letters that NFKD does not split into a base letter and an accent.
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
+from app import folding
 
 ABBREVIATIONS: dict[str, str] = {
     "st": "saint",
@@ -29,19 +25,9 @@ ARTICLES = frozenset({"le", "la", "les", "l"})
 PROVINCE_WORDS = frozenset({"qc", "que", "quebec", "pq", "canada", "ca", "province"})
 
 
-def fold(text: str) -> str:
-    """Lower-case, strip accents and ligatures; keeps punctuation."""
-    lowered = text.lower().translate(_LIGATURES)
-    if lowered.isascii():
-        return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def tokens(text: str) -> tuple[str, ...]:
     """Folded words, hyphens/apostrophes/dots as separators, `St`-family abbreviations expanded."""
-    words = _NON_ALNUM.split(fold(text))
-    return tuple(ABBREVIATIONS.get(w, w) for w in words if w)
+    return tuple(ABBREVIATIONS.get(w, w) for w in folding.words(text))
 
 
 def key(words: tuple[str, ...]) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +26,7 @@ from importlib import resources
 import snowballstemmer  # type: ignore[import-untyped]
 from rapidfuzz import fuzz, process
 
+from app.folding import fold as _fold
 from app.taxonomy import SPECIALTIES
 
 MAX_WORDS = 200  # bounds the cost of a pasted essay; a need is stated in the first lines
@@ -59,11 +59,6 @@ class DetectedNeed:
             "strength": self.strength,
             "words": list(self.words),
         }
-
-
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=8192)

@@ -9,13 +9,12 @@ also as job search.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from app import folding
 from app.taxonomy import SPECIALTIES
 
 # Inflected forms that a plain similarity ratio scores too low against the taxonomy synonyms.
@@ -36,19 +35,13 @@ EXTRA_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Folded words joined by one space: "Retour aux Études!" -> "retour aux etudes".
+fold = folding.fold_words
+
 # Near misses shorter than this are too ambiguous ("dep" vs "de") and must match exactly.
 MIN_FUZZY_LENGTH = 5
 FUZZY_CUTOFF = 88.0
 MAX_WORDS = 200  # bounds the cost of a pasted essay; a need is stated in the first lines
-
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-
-
-def fold(text: str) -> str:
-    """Lower-case, strip accents and punctuation: "Retour aux Études!" -> "retour aux etudes"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", bare).strip()
 
 
 def _phrases() -> dict[str, str]:

@@ -5,11 +5,11 @@ the records `CentreIn` validates (DESIGN §5), each remembering its row."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
+from app import folding
 from app.errors import InvalidInput
 from app.services.import_files import Cell, Table
 from app.taxonomy import CLIENT_GROUPS, LANGUAGES, MODES, REGIONS, SPECIALTIES, Term
@@ -76,9 +76,7 @@ LIST_SPLIT: Final = re.compile(r"\s*[;,|\n]\s*")
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Lower case, no accents, single spaces, `_`/`-` as spaces: how headers are compared."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return " ".join(plain.replace("_", " ").replace("’", "'").split())
+    return " ".join(folding.fold(text).replace("_", " ").replace("’", "'").split())
 
 
 def _names() -> dict[str, str]:
