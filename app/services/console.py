@@ -152,5 +152,3 @@ def candidate_centres(session: Session) -> list[tuple[uuid.UUID, str, str]]:
         .order_by(col(Centre.name))
     ).all()
     return [(i, ref, name) for i, ref, name in rows]
-
-

@@ -19,6 +19,34 @@ from tests.factories import centre_record
 PUBLIC, ADMIN, CENTRE, PARTNER, OPTIONAL_KEY = "public", "admin", "centre", "partner", "optional"
 # A form of the public site: anyone may post it, with the CSRF token its page gave (else 403).
 FORM = "form"
+# A page of the staff console: a signed-in staff member only (API keys open nothing there); a
+# GET is sent to the sign-in page (303), anything else gets 401.
+STAFF = "staff"
+# The console's pages and their methods; the sign-in pages are open (their forms as FORM).
+CONSOLE: dict[str, tuple[str, ...]] = {
+    "admin": ("GET",),
+    "admin-code": ("GET", "POST"),
+    "admin-security": ("GET", "POST"),
+    "admin-signout": ("POST",),
+    "admin-queue": ("GET",),
+    "admin-request": ("GET",),
+    "admin-route": ("POST",),
+    "admin-referrals": ("GET",),
+}
+CONSOLE_OPEN = ("admin-signin", "admin-link")
+
+
+def _console_rules() -> dict[tuple[str, str], str]:
+    from app.web.admin import PAGES
+
+    rules = {
+        (m, p): STAFF for name, methods in CONSOLE.items() for m in methods for p in PAGES[name]
+    }
+    for name in CONSOLE_OPEN:
+        rules |= {("GET", p): PUBLIC for p in PAGES[name]}
+        rules |= {("POST", p): FORM for p in PAGES[name]}
+    return rules
+
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -85,6 +113,7 @@ RULES: dict[tuple[str, str], str] = {
         "/demande", "/en/request", "/demande/verifier", "/en/request/check", "/demande/envoyer",
         "/en/request/send",
     )},
+    **_console_rules(),
 }  # fmt: skip
 DOCS = {"/openapi.json", "/docs", "/redoc", "/static", "/docs/static/vendor", "/docs/static/own"}
 
@@ -145,6 +174,15 @@ ALLOWED = {
 def test_rule_holds(client: TestClient, keys: dict[str, dict], method: str, path: str) -> None:
     rule = RULES[(method, path)]
     url = concrete(path)
+    if rule == STAFF:  # no staff session: the sign-in page, or 401, whatever key comes along
+        for headers in ({}, *keys.values()):
+            answer = client.request(method, url, headers=headers, data={}, follow_redirects=False)
+            if method == "GET":
+                assert answer.status_code == 303, (headers, answer.status_code)
+                assert answer.headers["location"] in ("/admin/connexion", "/en/admin/sign-in")
+            else:
+                assert answer.status_code == 401, (headers, answer.status_code)
+        return
     if rule == FORM:  # no CSRF token: refused to everyone, whatever key comes along
         for headers in ({}, *keys.values()):
             assert client.request(method, url, headers=headers, data={}).status_code == 403

@@ -29,7 +29,10 @@ PAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "admin-referrals": ("/admin/acheminements", "/en/admin/referrals"),
     "admin-deliveries": ("/admin/livraisons", "/en/admin/deliveries"),
-    "admin-replay": ("/admin/livraisons/{event_id}/relancer", "/en/admin/deliveries/{event_id}/replay"),
+    "admin-replay": (
+        "/admin/livraisons/{event_id}/relancer",
+        "/en/admin/deliveries/{event_id}/replay",
+    ),
     "admin-centres": ("/admin/centres", "/en/admin/centres"),
     "admin-centre": ("/admin/centres/{centre_id}", "/en/admin/centres/{centre_id}"),
     "admin-centre-status": (
@@ -58,8 +61,8 @@ urls.GET_TWINS.update(GET_TWINS)
 
 def install(app: FastAPI) -> None:
     """Include the console's pages (after the page error handlers are in place)."""
-    from app.web.admin import access, dashboard, signin_pages
+    from app.web.admin import access, dashboard, requests, signin_pages
 
-    for module in (signin_pages, dashboard):
+    for module in (signin_pages, dashboard, requests):
         app.include_router(module.router)
     access.install(app)

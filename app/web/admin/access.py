@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
-from limits import parse
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from limits import parse
 from starlette.datastructures import FormData
 
 from app.deps import SessionDep

@@ -17,7 +17,7 @@ from app.i18n import Lang
 from app.services import audit, signin, staff_members
 from app.settings import Settings
 from app.web import sessions, urls
-from app.web.admin.access import FormDep, PendingDep, StaffDep, client_of, limit
+from app.web.admin.access import FormDep, PendingDep, StaffDep, client_of, limit, show
 from app.web.criteria import FieldError
 from app.web.templating import render
 
@@ -134,13 +134,11 @@ def _refused(request: Request, exc: AppError) -> HTMLResponse:
 def code_form(request: Request, staff: PendingDep) -> Response:
     if staff.web_session.verified_at is not None:
         return RedirectResponse(urls.url("admin", urls.lang_of_request(request)), status_code=303)
-    return render(request, "admin/code.html", {}, private=True)
+    return show(request, "admin/code.html", staff)
 
 
 @urls.page(router, "admin-code", methods=["POST"])
-def check_code(
-    request: Request, session: SessionDep, staff: PendingDep, form: FormDep
-) -> Response:
+def check_code(request: Request, session: SessionDep, staff: PendingDep, form: FormDep) -> Response:
     """The TOTP code of a member who set it up; five wrong ones end the session."""
     lang = urls.lang_of_request(request)
     limit(request, CODES_PER_CLIENT, "code", client_of(request))
@@ -156,7 +154,7 @@ def check_code(
         sessions.clear_cookie(response, request, "staff")
         return response
     error = FieldError("code", _text("problems.totp_wrong", lang))
-    return render(request, "admin/code.html", {"form_errors": [error]}, status=422, private=True)
+    return show(request, "admin/code.html", staff, {"form_errors": [error]}, status=422)
 
 
 @urls.page(router, "admin-security")
@@ -175,12 +173,12 @@ def _security_page(
                                "pending": staff.web_session.verified_at is None}  # fmt: skip
     if not context["enabled"]:
         secret = staff_members.pending_secret(session, settings, member)
-        context |= {"secret": secret, "uri": staff_members.otpauth_uri(secret, member),
-                    "grouped": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))}  # fmt: skip
+        grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+        uri = staff_members.otpauth_uri(secret, member)
+        context |= {"secret": secret, "uri": uri, "grouped": grouped}
     elif staff.web_session.verified_at is None:
         raise _pending_elsewhere(request)
-    return render(request, "admin/security.html", context, status=422 if errors else 200,
-                  private=True)  # fmt: skip
+    return show(request, "admin/security.html", staff, context, status=422 if errors else 200)
 
 
 def _pending_elsewhere(request: Request) -> Exception:
@@ -190,9 +188,7 @@ def _pending_elsewhere(request: Request) -> Exception:
 
 
 @urls.page(router, "admin-security", methods=["POST"])
-def enrol(
-    request: Request, session: SessionDep, staff: PendingDep, form: FormDep
-) -> Response:
+def enrol(request: Request, session: SessionDep, staff: PendingDep, form: FormDep) -> Response:
     """Turn TOTP on with a first code from the authenticator."""
     lang = urls.lang_of_request(request)
     limit(request, CODES_PER_CLIENT, "code", client_of(request))
