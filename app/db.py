@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -19,6 +20,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 from app.settings import Settings, get_settings
+
+log = logging.getLogger("ttx.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -207,11 +210,33 @@ def get_engine() -> Engine:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """The one place that commits: commit when the caller's block ends, roll back on error."""
+    """A transaction outside a request (CLI, dispatcher, sweeper): committed when the block
+    ends, rolled back on error. Requests use `app.deps.get_session`, the same shape."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
-            session.commit()
         except BaseException:
-            session.rollback()
+            rollback(session)
             raise
+        else:
+            session.commit()
+
+
+def on_rollback(session: Session, action: Callable[[], object]) -> None:
+    """Run `action` once the session's transaction is rolled back (by `rollback`): to undo
+    what was done outside it for it, such as an idempotency claim made in a transaction of
+    its own. On SQLite it runs after the write lock was given back."""
+    session.info.setdefault("on_rollback", []).append(action)
+
+
+def rollback(session: Session) -> None:
+    """Roll back, then run the session's `on_rollback` actions (a failing one is logged, so
+    that the error that caused the rollback is the one reported)."""
+    try:
+        session.rollback()
+    finally:
+        for action in session.info.pop("on_rollback", ()):
+            try:
+                action()
+            except Exception:
+                log.exception("an action after a rollback failed")

@@ -1,22 +1,26 @@
-"""Request dependencies: the session that commits once, the directory index, the caller."""
+"""Request dependencies: the session that commits once, the directory and its load, the
+caller (key, role, rate limit)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, TypeVar
-from weakref import WeakKeyDictionary
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
-from app.db import session_scope
+from app.db import rollback
 from app.errors import Forbidden, Unavailable
+from app.matching import LoadVector
+from app.ratelimit import RateLimiter, client_key
 from app.services.directory_index import Directory, DirectoryIndex
-from app.services.keys import Principal, authenticate
+from app.services.keys import Principal, authenticate, authenticate_key
+from app.services.matching import LoadTracker
 from app.settings import Settings
 
 T = TypeVar("T")
@@ -24,7 +28,8 @@ T = TypeVar("T")
 
 class SessionGate:
     """At most `size` requests hold a database session at once; the others wait for a slot on
-    the event loop, holding no worker thread and no connection.
+    the event loop, holding no worker thread and no connection. Made once per process, in
+    the app's lifespan (it belongs to that event loop).
 
     FastAPI runs sync dependencies, endpoints and response validation on a pool of 40 worker
     threads, one call at a time, while a request's session keeps its connection (and, on
@@ -37,55 +42,60 @@ class SessionGate:
     def __init__(self, size: int, wait_seconds: float = 30.0) -> None:
         self.size = size
         self.wait_seconds = wait_seconds  # then 503: a bound on how long requests queue
-        # One semaphore per event loop (tests run several), and threads for the commits.
-        self._per_loop: WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[anyio.Semaphore, anyio.CapacityLimiter]
-        ] = WeakKeyDictionary()
+        self._slots = anyio.Semaphore(size)
+        self._enders = anyio.CapacityLimiter(size)  # threads that commit or roll back
 
-    def slots(self) -> tuple[anyio.Semaphore, anyio.CapacityLimiter]:
-        """The slots to wait on, and the threads that end sessions (as many as slots)."""
-        loop = asyncio.get_running_loop()
-        found = self._per_loop.get(loop)
-        if found is None:
-            found = (anyio.Semaphore(self.size), anyio.CapacityLimiter(self.size))
-            self._per_loop[loop] = found
-        return found
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the slots for the block (503 `database_busy` after `wait_seconds`)."""
+        try:
+            self._slots.acquire_nowait()
+        except anyio.WouldBlock:
+            try:
+                with anyio.fail_after(self.wait_seconds):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise Unavailable("database_busy", retry_after=1) from None
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    async def end(self, finish: Callable[[Session], None], session: Session) -> None:
+        """`finish(session)` (commit or roll back) on a thread kept for that, to the end even
+        when the request is cancelled meanwhile."""
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(finish, session, limiter=self._enders)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request: commit when the route returns, roll back on any error.
+    """One session per request, inside the session gate: committed when the route returns,
+    rolled back on any error, before the response is sent (`scope="function"` below).
 
-    Opened once a slot of the app's SessionGate is free (503 after `wait_seconds`); committed
-    (or rolled back) by `session_scope` on a thread that waits for no other work. A route
-    takes one session: a second `Depends(get_session)` would wait for a second slot."""
+    A route takes one session: a second `Depends(get_session)` would wait for a second slot.
+    Once committed, what services noted in `session.info` is followed (`follow_commit`)."""
     state = request.app.state
     gate: SessionGate = state.session_gate
-    slots, enders = gate.slots()
-    try:
-        slots.acquire_nowait()
-    except anyio.WouldBlock:
-        try:
-            with anyio.fail_after(gate.wait_seconds):
-                await slots.acquire()
-        except TimeoutError:
-            raise Unavailable("database_busy", retry_after=1) from None
-    try:
-        scope = session_scope(state.engine)
-        session = scope.__enter__()  # no I/O: the connection is taken at the first statement
-        try:
-            yield session
-        except BaseException as exc:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(
-                    scope.__exit__, type(exc), exc, exc.__traceback__, limiter=enders
-                )
-            raise
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(scope.__exit__, None, None, None, limiter=enders)
-    finally:
-        slots.release()
-    if session.info.get("directory_changed"):
+    async with gate.slot():
+        with Session(state.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            except BaseException:
+                await gate.end(rollback, session)
+                raise
+            await gate.end(Session.commit, session)
+    follow_commit(state, session.info)
+
+
+def follow_commit(state: State, info: dict[str, Any]) -> None:
+    """Bring what this process holds in memory up to a committed transaction: the directory
+    snapshot (`centres.mark_directory_changed`) and the open referrals per centre that the
+    ranking's load reads (`referrals.insert_referral`)."""
+    if info.get("directory_changed"):
         state.directory.invalidate()
+    tracker: LoadTracker = state.load
+    for centre_id in info.get("referrals_opened", ()):
+        tracker.add(centre_id)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -108,6 +118,19 @@ async def get_directory(request: Request) -> Directory:
 
 
 DirectoryDep = Annotated[Directory, Depends(get_directory)]
+
+
+async def get_load(request: Request, directory: DirectoryDep) -> LoadVector:
+    """Open referrals per centre, as load ratios aligned with the directory's ranking index:
+    the counts at once when fresh, else read in a worker thread."""
+    tracker: LoadTracker = request.app.state.load
+    counts = tracker.peek()
+    if counts is None:
+        counts = await run_in_threadpool(tracker.get)
+    return tracker.vector(directory.match_index, counts)
+
+
+LoadDep = Annotated[LoadVector, Depends(get_load)]
 
 
 # Each dependency that checks a key: the roles it admits, and whether a key is optional. The
@@ -145,3 +168,60 @@ def require(*roles: str) -> Callable[..., Principal]:
 AdminDep = Annotated[Principal, Depends(require("admin"))]
 CentreDep = Annotated[Principal, Depends(require("centre"))]
 PartnerOrAdminDep = Annotated[Principal, Depends(require("partner", "admin"))]
+
+
+@roles_of("partner", "admin", optional=True)
+async def optional_caller(
+    request: Request,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal | None:
+    """The public needs no key; a partner may present one (a bad key is still refused)."""
+    if not authorization:
+        return None
+    caller = await run_in_threadpool(authenticate_key, request.app.state.engine, authorization)
+    if caller.role == "centre":
+        raise Forbidden("centre_key_cannot_submit")
+    return caller
+
+
+CallerDep = Annotated[Principal | None, Depends(optional_caller)]
+
+
+async def rate_limited(request: Request, caller: CallerDep) -> Principal | None:
+    """Partners are counted per key, everyone else per client address."""
+    limiter: RateLimiter = request.app.state.limiter
+    if caller is not None:
+        rate, who = limiter.partner, ("key", str(caller.key_id))
+    else:
+        rate, who = limiter.public, ("ip", client_key(_host(request)))
+    if limiter.shared:  # a Redis round trip: off the event loop
+        await run_in_threadpool(limiter.check, rate, *who)
+    else:
+        limiter.check(rate, *who)
+    return caller
+
+
+LimitedCallerDep = Annotated[Principal | None, Depends(rate_limited)]
+
+# Printable ASCII, as a UUID or any client-made token is; the key is stored and compared.
+IDEMPOTENCY_KEY = r"^[\x21-\x7e]{1,200}$"
+
+
+async def get_idempotency_key(
+    request: Request,
+    caller: LimitedCallerDep,
+    idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY)] = None,
+) -> tuple[str, str] | None:
+    """`Idempotency-Key`, scoped to who sent it (the key's holder, or the client address):
+    (scope, key), or None without the header."""
+    if idempotency_key is None:
+        return None
+    scope = f"key:{caller.key_id}" if caller else f"ip:{client_key(_host(request))}"
+    return scope, idempotency_key
+
+
+IdempotencyKeyDep = Annotated[tuple[str, str] | None, Depends(get_idempotency_key)]
+
+
+def _host(request: Request) -> str | None:
+    return request.client.host if request.client else None

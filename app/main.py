@@ -71,6 +71,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_hooks()
+        app.state.session_gate = SessionGate(settings.db_sessions)
         get_resolver()  # load the geography now, not on the first request
         _warm_directory(app)
         # What start-up loaded lives as long as the process: keep it out of every GC pass.
@@ -102,7 +103,6 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.dispatcher = None  # the embedded dispatcher, once started (GET /readyz)
-    app.state.session_gate = SessionGate(settings.db_sessions)
     app.state.directory = DirectoryIndex(engine, settings.directory_refresh_seconds)
     app.state.load = LoadTracker(engine)
     app.state.limiter = RateLimiter(settings)

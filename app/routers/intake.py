@@ -5,21 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from app.deps import (
     DirectoryDep,
+    IdempotencyKeyDep,
+    LimitedCallerDep,
+    LoadDep,
     PartnerOrAdminDep,
     SessionDep,
     SettingsDep,
     get_directory,
-    roles_of,
+    get_load,
 )
-from app.errors import Forbidden
-from app.matching import LoadVector
-from app.ratelimit import RateLimiter, client_key
 from app.routing import JsonBodyRoute
 from app.schemas.intake import (
     CONSULTATION_EXAMPLES,
@@ -30,62 +29,9 @@ from app.schemas.intake import (
     MatchResponse,
 )
 from app.services import consultations, idempotency
-from app.services.keys import Principal, authenticate_key
-from app.services.matching import LoadTracker, locate, match_answer_json, situation
+from app.services.matching import locate, match_answer_json, situation
 
 router = APIRouter(tags=["matching and intake"])
-# Printable ASCII, as a UUID or any client-made token is; the key is stored and compared.
-IDEMPOTENCY_KEY = r"^[\x21-\x7e]{1,200}$"
-
-
-@roles_of("partner", "admin", optional=True)
-async def optional_caller(
-    request: Request,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> Principal | None:
-    """The public needs no key; a partner may present one (a bad key is still refused)."""
-    if not authorization:
-        return None
-    caller = await run_in_threadpool(authenticate_key, request.app.state.engine, authorization)
-    if caller.role == "centre":
-        raise Forbidden("centre_key_cannot_submit")
-    return caller
-
-
-CallerDep = Annotated[Principal | None, Depends(optional_caller)]
-
-
-async def rate_limited(request: Request, caller: CallerDep) -> Principal | None:
-    """Partners are counted per key, everyone else per client address."""
-    limiter: RateLimiter = request.app.state.limiter
-    if caller is not None:
-        rate, who = limiter.partner, ("key", str(caller.key_id))
-    else:
-        rate, who = (
-            limiter.public,
-            ("ip", client_key(request.client.host if request.client else None)),
-        )
-    if limiter.shared:  # a Redis round trip: off the event loop
-        await run_in_threadpool(limiter.check, rate, *who)
-    else:
-        limiter.check(rate, *who)
-    return caller
-
-
-LimitedCallerDep = Annotated[Principal | None, Depends(rate_limited)]
-
-
-async def get_load(request: Request, directory: DirectoryDep) -> LoadVector:
-    """Open referrals per centre, as load ratios aligned with the directory's ranking index:
-    the counts at once when fresh, else read in a worker thread."""
-    tracker: LoadTracker = request.app.state.load
-    counts = tracker.peek()
-    if counts is None:
-        counts = await run_in_threadpool(tracker.get)
-    return tracker.vector(directory.match_index, counts)
-
-
-LoadDep = Annotated[LoadVector, Depends(get_load)]
 
 
 async def match(
@@ -129,45 +75,27 @@ router.add_api_route(
     },
 )
 def submit(
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     directory: DirectoryDep,
     load: LoadDep,
     caller: LimitedCallerDep,
+    idempotency_key: IdempotencyKeyDep,
     body: Annotated[ConsultationIn, Body(openapi_examples=CONSULTATION_EXAMPLES)],
-    idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY)] = None,
 ) -> Any:
     """Store the request with the person's consent and send it to one centre: the one chosen
     (`centre_id`, which must be eligible) or the best-ranked. With no eligible centre the
     request is kept as `unrouted` for staff. `Idempotency-Key` makes retries safe."""
     if body.website:  # the honeypot: accept, store nothing
-        return JSONResponse(_decoy(), status_code=201)
-    scope = (
-        f"key:{caller.key_id}"
-        if caller
-        else f"ip:{client_key(request.client.host if request.client else None)}"
-    )
-    replay = None
+        return JSONResponse(consultations.decoy(), status_code=201)
     if idempotency_key is not None:
-        digest = idempotency.body_hash(body.model_dump_json().encode())
-        replay = idempotency.begin(request.app.state.engine, scope, idempotency_key, digest)
+        replay = idempotency.claim(session, *idempotency_key, body)
         if replay is not None:
             return JSONResponse(replay.body, status_code=replay.status)
     answer = consultations.submit_answered(
-        session, settings, directory, load, body, caller,
-        engine=request.app.state.engine, tracker=request.app.state.load,
-        idempotency_key=(scope, idempotency_key) if idempotency_key is not None else None,
-    )  # fmt: skip
+        session, settings, directory, load, body, caller, idempotency_key=idempotency_key
+    )
     return JSONResponse(answer, status_code=201)
-
-
-def _decoy() -> dict[str, Any]:
-    from app.db import utcnow
-
-    # The shape of a real answer (a request no centre could take), so a robot learns nothing.
-    return {"id": str(uuid.uuid4()), "status": "unrouted", "created_at": utcnow().isoformat(),
-            "referral": None}  # fmt: skip
 
 
 @router.get(

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.crypto import encrypt_json
@@ -20,7 +19,7 @@ from app.schemas.intake import ConsultationIn
 from app.services import idempotency, referrals
 from app.services.directory_index import Directory
 from app.services.keys import Principal
-from app.services.matching import LoadTracker, locate, situation
+from app.services.matching import locate, situation
 from app.services.privacy import remember_contacts
 from app.settings import Settings
 
@@ -213,25 +212,19 @@ def submit_answered(
     body: ConsultationIn,
     caller: Principal | None,
     *,
-    engine: Engine,
-    tracker: LoadTracker,
     idempotency_key: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`submit`, then its answer; with `idempotency_key` (scope, key) already claimed, the
-    answer is stored with the request, or the claim released if anything fails. The chosen
-    centre counts one more open referral in `tracker`."""
-    try:
-        consultation, referral = submit(session, settings, directory, load, body, caller)
-        answer_doc = answer(directory, consultation, referral)
-        if idempotency_key is not None:
-            idempotency.finish(session, *idempotency_key, 201, answer_doc)
-    except BaseException:
-        if idempotency_key is not None:
-            # Roll back first: on SQLite this transaction may hold the write lock that the
-            # release below needs.
-            session.rollback()
-            idempotency.abandon(engine, *idempotency_key)
-        raise
-    if referral is not None:
-        tracker.add(str(referral.centre_id))
+    """`submit`, then its answer; with `idempotency_key` (scope, key), claimed beforehand by
+    `idempotency.claim`, the answer is stored with the request for replays."""
+    consultation, referral = submit(session, settings, directory, load, body, caller)
+    answer_doc = answer(directory, consultation, referral)
+    if idempotency_key is not None:
+        idempotency.finish(session, *idempotency_key, 201, answer_doc)
     return answer_doc
+
+
+def decoy() -> dict[str, Any]:
+    """What the honeypot answers: the shape of a real answer (a request no centre could
+    take), so that a robot learns nothing; nothing is stored."""
+    return {"id": str(uuid.uuid4()), "status": "unrouted", "created_at": utcnow().isoformat(),
+            "referral": None}  # fmt: skip

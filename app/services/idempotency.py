@@ -5,18 +5,20 @@ taken over once `LEASE` has passed, so the client's retry goes through."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from app.db import session_scope, utcnow
+from app.db import on_rollback, session_scope, utcnow
 from app.errors import Conflict, InvalidInput
 from app.models import IdempotencyRecord
 
@@ -35,6 +37,22 @@ class Replay:
 
 def body_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
+
+
+def claim(session: Session, scope: str, key: str, body: BaseModel) -> Replay | None:
+    """Before the work of a request with an `Idempotency-Key`: the stored answer when this
+    key was already answered for this body (replay it), else None, the key now being this
+    request's, until `finish` stores its answer in `session`'s transaction or that
+    transaction rolls back, which releases the key for a retry.
+
+    409 while the same key is in progress elsewhere, 422 when it came with another body."""
+    engine = session.get_bind()
+    if not isinstance(engine, Engine):  # request sessions are bound to the engine
+        raise TypeError("idempotency.claim takes a session bound to an engine")
+    replay = begin(engine, scope, key, body_hash(body.model_dump_json().encode()))
+    if replay is None:
+        on_rollback(session, functools.partial(abandon, engine, scope, key))
+    return replay
 
 
 def begin(engine: Engine, scope: str, key: str, request_hash: str) -> Replay | None:

@@ -106,6 +106,8 @@ def insert_referral(
         "id": uuid.uuid4(), "referral_id": referral.id, "at": now, "from_state": None,
         "to_state": "pending", "actor": actor, "reason": None, "note": None,
     })  # fmt: skip
+    # Counted in the ranking's load once committed (app.deps.follow_commit).
+    session.info.setdefault("referrals_opened", []).append(str(centre.id))
     dispatcher.enqueue(
         session,
         event_type="referral.created",

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import SessionDep, get_directory
+from app.deps import SessionDep, get_directory, get_load
 from app.errors import InvalidInput
 from app.i18n import Lang
 from app.ratelimit import RateLimiter
@@ -27,7 +27,7 @@ from app.web import submission, urls, vocabulary
 from app.web.contact import Contact, check_contact
 from app.web.criteria import Checked, Criteria, MultiMapping, check
 from app.web.pages import NOTICE_VERSION
-from app.web.search import current_load, directory_languages, public_centres
+from app.web.search import directory_languages, public_centres
 from app.web.security import form_of, sign, signed
 from app.web.templating import render
 
@@ -161,7 +161,7 @@ async def _read(request: Request, data: MultiMapping, lang: Lang) -> Step:
         return step
     directory = await get_directory(request)
     wanted = situation(step.checked.request, step.checked.place)
-    outcome = directory.match_index.rank(wanted, load=await current_load(request, directory))
+    outcome = directory.match_index.rank(wanted, load=await get_load(request, directory))
     step.eligible = outcome.eligible_count
     public = public_centres(directory)
     if step.centre_id:

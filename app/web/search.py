@@ -13,14 +13,12 @@ from typing import Any, NamedTuple
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
 
-from app.deps import get_directory
+from app.deps import get_directory, get_load
 from app.errors import NotFound
 from app.i18n import Lang, gettext
-from app.matching import LoadVector
 from app.services.directory_index import Directory
-from app.services.matching import LoadTracker, situation
+from app.services.matching import situation
 from app.web import urls, vocabulary
 from app.web.criteria import Checked, Criteria, check
 from app.web.regionmap import region_map
@@ -52,7 +50,7 @@ async def search(request: Request) -> HTMLResponse:
     context = _form_context(directory, lang, criteria, checked)
     if checked.request is None or checked.place is None:
         return render(request, "search.html", context, status=200)
-    load = await current_load(request, directory)
+    load = await get_load(request, directory)
     outcome = directory.match_index.rank(situation(checked.request, checked.place), load=load)
     public = public_centres(directory)
     cards = [
@@ -177,15 +175,6 @@ def _km(distance: float, lang: Lang) -> str:
     # As the reasons say it: a decimal under 100 km, whole kilometres beyond.
     text = f"{distance:.1f}" if distance < 100 else f"{distance:.0f}"
     return text.replace(".", ",") if lang == "fr" else text
-
-
-async def current_load(request: Request, directory: Directory) -> LoadVector:
-    """Open referrals per centre as the ranking index wants them (as `POST /v1/matches`)."""
-    tracker: LoadTracker = request.app.state.load
-    counts = tracker.peek()
-    if counts is None:
-        counts = await run_in_threadpool(tracker.get)
-    return tracker.vector(directory.match_index, counts)
 
 
 @lru_cache(maxsize=4)

@@ -10,11 +10,11 @@ from fastapi import Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.deps import get_directory, get_load
 from app.errors import Conflict
 from app.schemas.intake import ConsultationIn
 from app.services import consultations, idempotency
 from app.web.contact import consent
-from app.web.search import current_load
 
 if TYPE_CHECKING:
     from app.web.request_pages import Step
@@ -35,36 +35,33 @@ async def submit(
         message=step.contact.message or None, centre_id=step.centre_id or None,
         consent=consent(notice_version),
     )  # fmt: skip
-    engine = request.app.state.engine
     scope = f"web:{request.client.host if request.client else '-'}"
     if token is not None:
-        digest = idempotency.body_hash(body.model_dump_json().encode())
-        replay = await _claim(engine, scope, token, digest)
+        replay = await _claim(session, scope, token, body)
         if replay is not None:
             return replay
-    from app.deps import get_directory
-
     directory = await get_directory(request)
-    load = await current_load(request, directory)
+    load = await get_load(request, directory)
     settings = request.app.state.settings
 
     def write() -> dict[str, Any]:
         return consultations.submit_answered(
             session, settings, directory, load, body, None,
-            engine=engine, tracker=request.app.state.load,
             idempotency_key=(scope, token) if token is not None else None,
         )  # fmt: skip
 
     return await run_in_threadpool(write)
 
 
-async def _claim(engine: Any, scope: str, token: str, digest: str) -> dict[str, Any] | None:
+async def _claim(
+    session: Session, scope: str, token: str, body: ConsultationIn
+) -> dict[str, Any] | None:
     """The stored answer when this token was already answered; None when this request now
     holds the token. A duplicate still in flight is waited for (a double click)."""
     with anyio.move_on_after(WAIT_FOR_FIRST_SECONDS):
         while True:
             try:
-                replay = await run_in_threadpool(idempotency.begin, engine, scope, token, digest)
+                replay = await run_in_threadpool(idempotency.claim, session, scope, token, body)
             except Conflict:
                 await anyio.sleep(0.2)
                 continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,25 +18,9 @@ from app.models import Consultation, OutboxEvent, Referral
 from app.services.sweeper import sweep
 from app.settings import Settings
 from tests.conftest import both_backends, make_key
-from tests.factories import centre_record
+from tests.helpers.intake import TR_POINT, request_body, three_centres
 
 PROBLEM = "application/problem+json"
-TR = {"municipality": "Trois-Rivières", "lat": 46.343, "lon": -72.543}
-TR_POINT = {"lat": 46.343, "lon": -72.543}
-
-
-def three_centres() -> dict[str, Any]:
-    """Three open generalists serving Mauricie, and a paused one."""
-    return {
-        "centres": [
-            centre_record("tr-a", locations=[{**TR}], weekly_capacity=30),
-            centre_record(
-                "tr-b", locations=[{**TR, "lat": 46.36}], specialties=["self_employment"]
-            ),
-            centre_record("tr-c", locations=[{**TR, "lat": 46.40}], client_groups=["general"]),
-            centre_record("tr-paused", locations=[{**TR}], intake_status="paused"),
-        ]
-    }
 
 
 @pytest.fixture
@@ -45,19 +28,6 @@ def seeded(client: TestClient, admin_headers: dict[str, str]) -> TestClient:
     answer = client.post("/v1/admin/centres/import", json=three_centres(), headers=admin_headers)
     assert answer.status_code == 200, answer.text
     return client
-
-
-def request_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "person": {"first_name": "Marie", "last_name": "Exemple", "email": "marie@example.org",
-                   "phone": "+1 819 555 0199", "preferred_contact": "email", "language": "fr"},
-        "criteria": {"location": {"municipality": "Trois-Rivières"}, "needs": ["job_search"],
-                     "language": "fr"},
-        "message": "Je cherche un emploi.",
-        "consent": {"notice_version": "2026-01", "purposes": ["referral"], "accepted": True},
-    }  # fmt: skip
-    body.update(overrides)
-    return body
 
 
 def test_match_ranks_with_reasons(seeded: TestClient) -> None:

@@ -14,7 +14,7 @@ from app.main import create_app
 from app.routing import JsonBodyRoute
 from app.schemas.intake import MatchRequest
 from app.settings import Settings
-from tests.api.test_intake_api import request_body, three_centres
+from tests.helpers.intake import request_body, three_centres
 
 JSON = "application/json"
 # FastAPI's own handler takes these: JSON under another media type.

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
+import anyio.to_thread
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -24,7 +25,7 @@ from app.main import create_app
 from app.models import ApiKey
 from app.settings import Settings
 from tests.conftest import both_backends, make_key
-from tests.intake.test_intake_crash import free_port, start_api
+from tests.helpers.servers import free_port, start_api
 
 WRITERS = 60  # each creates an API key: a write, then a validated response model
 READERS = 60  # each lists the keys: reads, then a validated response model
@@ -67,6 +68,7 @@ def test_no_more_sessions_than_the_gate_allows_at_once(settings: Settings) -> No
     inside: list[int] = []
     now = [0]
     lock = threading.Lock()
+    pair = threading.Barrier(2, timeout=10)  # two sessions stay open together, then leave
 
     @app.get("/slow")
     def slow(session: SessionDep) -> dict[str, int]:
@@ -74,14 +76,13 @@ def test_no_more_sessions_than_the_gate_allows_at_once(settings: Settings) -> No
             now[0] += 1
             inside.append(now[0])
         session.execute(text("SELECT 1"))
-        time.sleep(0.05)
+        pair.wait()
         with lock:
             now[0] -= 1
         return {"ok": 1}
 
     async def burst() -> list[int]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with app.router.lifespan_context(app), _client(app) as client:
             answers = await asyncio.gather(*(client.get("/slow") for _ in range(8)))
         return [a.status_code for a in answers]
 
@@ -91,22 +92,29 @@ def test_no_more_sessions_than_the_gate_allows_at_once(settings: Settings) -> No
 
 def test_a_request_that_waits_too_long_for_a_session_gets_a_503(settings: Settings) -> None:
     app = create_app(settings, embedded_dispatcher=False)
-    app.state.session_gate = SessionGate(1, wait_seconds=0.2)
+    entered, release = threading.Event(), threading.Event()
 
     @app.get("/slow")
     def slow(session: SessionDep) -> dict[str, int]:
         session.execute(text("SELECT 1"))
-        time.sleep(1.0)
+        entered.set()
+        release.wait(10)
         return {"ok": 1}
 
     async def two() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with app.router.lifespan_context(app), _client(app) as client:
+            app.state.session_gate = SessionGate(1, wait_seconds=0.2)
             first = asyncio.create_task(client.get("/slow"))
-            await asyncio.sleep(0.1)  # the first holds the only slot
-            return [await client.get("/slow"), await first]
+            assert await anyio.to_thread.run_sync(entered.wait, 10)  # it holds the only slot
+            late = await client.get("/slow")
+            release.set()
+            return [late, await first]
 
     late, first = asyncio.run(two())
     assert first.status_code == 200
     assert late.status_code == 503 and late.headers["retry-after"] == "1"
     assert late.json()["type"].endswith("/unavailable")
+
+
+def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")

@@ -147,8 +147,8 @@ def check(answer: Any, method: str, path: str) -> None:
 def test_real_answers_match_the_document(
     client: TestClient, admin_headers: dict[str, str], engine: Any, settings: Settings
 ) -> None:
-    from tests.api.test_intake_api import request_body, three_centres
     from tests.conftest import make_key
+    from tests.helpers.intake import request_body, three_centres
 
     def call(method: str, template: str, url: str | None = None, **kw: Any) -> Any:
         answer = client.request(method, url or template, **kw)
@@ -220,8 +220,8 @@ def test_the_webhook_bodies_match_the_document(
 
     from app.dispatcher.outbox import encode_body
     from app.models import OutboxEvent
-    from tests.api.test_intake_api import request_body, three_centres
     from tests.conftest import make_key
+    from tests.helpers.intake import request_body, three_centres
 
     doc = three_centres()
     for record in doc["centres"]:

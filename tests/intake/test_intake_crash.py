@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,39 +18,15 @@ from app.services import importer
 from app.settings import Settings
 from tests.conftest import both_backends
 from tests.factories import centre_record
+from tests.helpers.servers import free_port, start_api
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 TR = {"municipality": "Trois-Rivières", "lat": 46.343, "lon": -72.543}
 BODY = {
     "person": {"first_name": "Test", "last_name": "Charge", "email": "charge@example.org"},
     "criteria": {"location": {"municipality": "Trois-Rivières"}, "needs": ["job_search"]},
     "consent": {"notice_version": "2026-01", "purposes": ["referral"], "accepted": True},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_api(db_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TTX_DATABASE_URL": db_url, "TTX_RATE_LIMIT_PUBLIC": "1000000/minute",
-           "TTX_EMBEDDED_DISPATCHER": "false"}  # fmt: skip
-    cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-dispatcher"]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 90  # start-up on a busy machine
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the API did not start")
 
 
 def submit_until_dead(port: int, acknowledged: list[str], stop: threading.Event) -> None:

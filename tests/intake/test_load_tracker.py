@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from app.main import create_app
 from app.matching import MatchIndex
 from app.matching.synthetic import synthetic_profiles
 from app.services.matching import LoadTracker
+from app.settings import Settings
+from tests.conftest import make_key
+from tests.helpers.intake import request_body, three_centres
 
 
 def test_added_referrals_move_the_load_vector_as_a_rebuild_would(engine: Engine) -> None:
@@ -38,3 +46,24 @@ def test_a_new_index_gets_its_own_vector(engine: Engine) -> None:
     vector = tracker.vector(second, counts)
     assert vector.index_id == id(second)
     assert vector.ratio.tolist() == second.load_vector(counts).ratio.tolist()
+
+
+def test_a_referral_counts_in_the_load_once_its_request_committed(
+    settings: Settings, engine: Engine
+) -> None:
+    app = create_app(settings.model_copy(update={"directory_refresh_seconds": 3600}),
+                     embedded_dispatcher=False)  # fmt: skip
+    with TestClient(app, raise_server_exceptions=False) as client:
+        app.state.load = tracker = LoadTracker(engine, ttl=3600)
+        admin = make_key(engine, "admin")
+        assert client.post("/v1/admin/centres/import", json=three_centres(),
+                           headers=admin).status_code == 200  # fmt: skip
+        assert tracker.get() == {}
+        sent = client.post("/v1/consultations", json=request_body())
+        assert sent.status_code == 201, sent.text
+        first = sent.json()["referral"]["centre"]["id"]
+        assert tracker.peek() == {first: 1}
+        with engine.begin() as conn:  # the next write fails: its referral is not counted
+            conn.execute(text("DELETE FROM centre WHERE id = :id"), {"id": uuid.UUID(first).hex})
+        assert client.post("/v1/consultations", json=request_body()).status_code == 500
+        assert tracker.peek() == {first: 1}
