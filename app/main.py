@@ -110,7 +110,10 @@ def create_app(
     app.add_middleware(
         RequestGuard,
         default=settings.max_body_bytes,
-        overrides={"/v1/admin/centres/import": settings.max_import_bytes},
+        overrides={
+            "/v1/admin/centres/import": settings.max_import_bytes,
+            **dict.fromkeys(web.UPLOAD_PATHS, web.UPLOAD_BYTES),
+        },
         headers=default_headers(settings),
     )
     if cors_origins(settings):

@@ -41,7 +41,10 @@ from fastapi import FastAPI
 
 from app.web import admin, errors, pages, request_pages, search, templating
 
-__all__ = ["install"]
+__all__ = ["UPLOAD_BYTES", "UPLOAD_PATHS", "install"]
+# Page forms that upload a file, and the body size they may have (app.main's RequestGuard).
+UPLOAD_PATHS = admin.UPLOAD_PATHS
+UPLOAD_BYTES = admin.UPLOAD_BYTES
 
 
 def install(app: FastAPI) -> None:

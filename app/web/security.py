@@ -75,12 +75,13 @@ class Csrf:
             )  # fmt: skip
 
 
-async def form_of(request: Request) -> FormData:
-    """The POSTed form, once its CSRF token and origin are checked (403 otherwise)."""
+async def form_of(request: Request, *, max_files: int = 0) -> FormData:
+    """The POSTed form, once its CSRF token and origin are checked (403 otherwise).
+    `max_files`: file fields accepted (an upload form)."""
     origin = request.headers.get("origin")
     if origin and origin != "null" and origin != _origin_of(request):
         raise CsrfFailed("csrf_other_site")
-    form = await request.form(max_files=0, max_fields=200)
+    form = await request.form(max_files=max_files, max_fields=200)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = form.get(CSRF_FIELD)
     settings: Settings = request.app.state.settings

@@ -32,6 +32,19 @@ CONSOLE: dict[str, tuple[str, ...]] = {
     "admin-request": ("GET",),
     "admin-route": ("POST",),
     "admin-referrals": ("GET",),
+    "admin-deliveries": ("GET",),
+    "admin-replay": ("POST",),
+    "admin-centres": ("GET",),
+    "admin-centre": ("GET", "POST"),
+    "admin-centre-status": ("POST",),
+    "admin-import": ("GET", "POST"),
+    "admin-keys": ("GET", "POST"),
+    "admin-key-revoke": ("POST",),
+    "admin-privacy": ("GET", "POST"),
+    "admin-privacy-export": ("POST",),
+    "admin-privacy-erase": ("POST",),
+    "admin-reports": ("GET",),
+    "admin-reports-csv": ("GET",),
 }
 CONSOLE_OPEN = ("admin-signin", "admin-link")
 

@@ -55,14 +55,29 @@ GET_TWINS: Final[dict[str, str]] = {
     "admin-privacy-erase": "admin-privacy", "admin-route": "admin-request",
     "admin-centre-status": "admin-centre",
 }  # fmt: skip
+# The import form uploads a workbook (or carries it to its confirmation): bodies up to this.
+UPLOAD_PATHS: Final = PAGES["admin-import"]
+UPLOAD_BYTES: Final = 2 * 1024 * 1024
 urls.register_pages(PAGES)
 urls.GET_TWINS.update(GET_TWINS)
 
 
 def install(app: FastAPI) -> None:
     """Include the console's pages (after the page error handlers are in place)."""
-    from app.web.admin import access, dashboard, requests, signin_pages
+    from app.web.admin import (
+        access,
+        dashboard,
+        deliveries,
+        directory,
+        import_pages,
+        keys_pages,
+        privacy_pages,
+        reports,
+        requests,
+        signin_pages,
+    )  # fmt: skip
 
-    for module in (signin_pages, dashboard, requests):
+    for module in (signin_pages, dashboard, requests, deliveries, directory, import_pages,
+                   keys_pages, privacy_pages, reports):  # fmt: skip
         app.include_router(module.router)
     access.install(app)
