@@ -164,8 +164,10 @@ class MailCatcher:
         # Connections still open (a client that never said QUIT), and their tasks, end here
         # rather than being left to the garbage collector.
         for protocol in self._protocols:
-            if protocol.transport is not None:
+            if isinstance(protocol.transport, asyncio.WriteTransport):
                 protocol.transport.abort()
+            elif protocol.transport is not None:
+                protocol.transport.close()
         tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in tasks:
             task.cancel()
