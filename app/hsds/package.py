@@ -25,7 +25,7 @@ NESTED = ("organization", "phones", "service_areas", "service_at_locations", "la
           "attributes", "addresses", "locations", "organization_identifiers", "services",
           "location", "service", "taxonomy_term", "taxonomy_detail")  # fmt: skip
 # What an HSDS package never carries: a centre already known keeps it (`PartialRecord.keep`).
-NOT_CARRIED = ("weekly_capacity",)
+NOT_CARRIED = ("weekly_capacity", "notify_emails")
 
 
 def _flat(record: dict[str, Any]) -> dict[str, Any]:

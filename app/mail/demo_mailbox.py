@@ -117,6 +117,7 @@ class MailCatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.AbstractServer | None = None
         self._thread: threading.Thread | None = None
+        self._protocols: list[SMTP] = []
 
     @property
     def url(self) -> str:
@@ -137,6 +138,7 @@ class MailCatcher:
 
     def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
         loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         self._loop = loop
         try:
             server = loop.run_until_complete(
@@ -154,11 +156,28 @@ class MailCatcher:
             loop.run_forever()
         finally:
             server.close()
+            self._close_connections(loop)
             loop.run_until_complete(server.wait_closed())
             loop.close()
 
+    def _close_connections(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Connections still open (a client that never said QUIT), and their tasks, end here
+        # rather than being left to the garbage collector.
+        for protocol in self._protocols:
+            if isinstance(protocol.transport, asyncio.WriteTransport):
+                protocol.transport.abort()
+            elif protocol.transport is not None:
+                protocol.transport.close()
+        tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in tasks:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(asyncio.sleep(0))
+
     def _protocol(self) -> SMTP:
-        return SMTP(_Handler(self), hostname="mailbox.localhost", **self.smtp_options)
+        protocol = SMTP(_Handler(self), hostname="mailbox.localhost", **self.smtp_options)
+        self._protocols.append(protocol)
+        return protocol
 
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None:

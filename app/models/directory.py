@@ -75,6 +75,10 @@ class Centre(SQLModel, table=True):
     weekly_capacity: int = Field(default=10, ge=0)
     age_min: int | None = None
     age_max: int | None = None
+    # Addresses for the centre's e-mail notices and web-inbox sign-in links (DESIGN §13).
+    notify_emails: list[str] = Field(
+        default_factory=list, sa_type=JSONType, sa_column_kwargs={"server_default": "[]"}
+    )
     active: bool = Field(default=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from app.dispatcher.signing import PUBLISHED_SECRETS
 from app.dispatcher.urls import MAX_URL_CHARS, url_syntax_problem
+from app.mail import valid_address
 from app.schemas.common import (
     ClientGroupCodes,
     IntakeStatus,
@@ -57,6 +58,24 @@ Email = Annotated[
     str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254)
 ]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ().-]{7,30}$")]
+
+
+def _deliverable(value: str) -> str:
+    if not valid_address(value):
+        raise PydanticCustomError("email_undeliverable", "not an address mail can be sent to")
+    return value
+
+
+def _distinct(value: list[str]) -> list[str]:
+    return list(dict.fromkeys(v.lower() for v in value))
+
+
+# The addresses that receive a centre's e-mail notices and sign-in links (DESIGN §13).
+NotifyEmails = Annotated[
+    list[Annotated[str, StringConstraints(max_length=254), AfterValidator(_deliverable)]],
+    Field(max_length=10),
+    AfterValidator(_distinct),
+]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
 Description = Annotated[str, StringConstraints(max_length=4000)]
 PostalCode = Annotated[
@@ -133,11 +152,16 @@ class CentreFields(Strict):
     age_max: Age | None = None
     locations: Annotated[list[LocationIn], Field(min_length=1, max_length=50)]
     inbox: InboxIn | None = None
+    # Not given: the centre's public `email` (none without one). `[]`: no e-mail notices.
+    notify_emails: NotifyEmails | None = None
 
     @model_validator(mode="after")
     def _ages(self) -> CentreFields:
         if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
             raise PydanticCustomError("age_range_inverted", "age_min is greater than age_max")
+        if self.notify_emails is None:
+            default = self.email.lower() if self.email else None
+            self.notify_emails = [default] if default and valid_address(default) else []
         return self
 
 
@@ -167,6 +191,7 @@ class CentreUpdate(Strict):
     age_max: Age | None = None
     locations: Annotated[list[LocationIn], Field(min_length=1, max_length=50)] | None = None
     inbox: InboxIn | None = None
+    notify_emails: NotifyEmails | None = None
     active: bool | None = None
 
     @model_validator(mode="after")
@@ -183,7 +208,7 @@ class CentreUpdate(Strict):
 
 NOT_NULL = frozenset(
     {"name", "languages", "modes", "intake_status", "weekly_capacity", "regions_served",
-     "specialties", "client_groups", "locations", "active"}
+     "specialties", "client_groups", "locations", "active", "notify_emails"}
 )  # fmt: skip
 
 
@@ -236,6 +261,7 @@ class CentreAdmin(CentrePublic):
     active: bool
     weekly_capacity: int
     inbox: InboxAdmin | None
+    notify_emails: list[str]
     created_at: datetime
     updated_at: datetime
 

@@ -46,7 +46,7 @@ CENTRE_LOADS = (
 )
 SCALAR_FIELDS = (
     "name", "email", "phone", "website", "description_fr", "description_en", "languages",
-    "modes", "intake_status", "weekly_capacity", "age_min", "age_max",
+    "modes", "intake_status", "weekly_capacity", "age_min", "age_max", "notify_emails",
 )  # fmt: skip
 
 

@@ -48,6 +48,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
     Column("lon", "Longitude", "Longitude", "float"),
     Column("inbox_url", "Adresse du webhook", "Inbox URL"),
     Column("inbox_secret", "Secret du webhook", "Inbox secret"),
+    Column("notify_emails", "Courriels des avis", "Notification emails", "list"),
     Column("active", "Actif", "Active", "bool"),
 )
 BY_FIELD: Final = {c.field: c for c in COLUMNS}
@@ -64,7 +65,8 @@ EXTRA_NAMES: Final = {
     "code postal": "postal_code", "postcode": "postal_code", "zip": "postal_code",
     "lng": "lon", "long": "lon", "webhook": "inbox_url", "url du webhook": "inbox_url",
     "url de la boite de reception": "inbox_url", "secret": "inbox_secret",  # nosec B105  # a column name
-    "actif": "active",
+    "actif": "active", "courriels de notification": "notify_emails",
+    "adresses des avis": "notify_emails", "notify emails": "notify_emails",
 }  # fmt: skip
 TRUE: Final = {"1", "true", "vrai", "oui", "yes", "o", "y", "x", "actif", "active"}
 FALSE: Final = {"0", "false", "faux", "non", "no", "n", "inactif", "inactive"}
