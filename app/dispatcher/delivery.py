@@ -59,6 +59,9 @@ class Job:
     crashed: bool = False
     # The request that enqueued the event, sent as `X-Request-ID`.
     request_id: str | None = None
+    # "webhook" (POST to `url`) or "email" (`url` is the SMTP server's origin; `body` the
+    # stored message data, rendered when sent).
+    channel: str = "webhook"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,8 @@ class AttemptResult:
     kind: Kind = "other"
     # Seconds the receiver asked to wait (429/503 `Retry-After`, bounded), if it did.
     retry_after: float | None = None
+    # Trying again cannot help (an SMTP server refused the address): failed at once.
+    permanent: bool = False
 
 
 def crash_result(job: Job, started_at: datetime, exc: BaseException) -> AttemptResult:

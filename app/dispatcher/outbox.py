@@ -51,13 +51,14 @@ def enqueue(
     session: Session,
     *,
     event_type: str,
-    centre_id: uuid.UUID,
+    centre_id: uuid.UUID | None,
     subject_id: uuid.UUID | None,
     data: Mapping[str, Any],
     now: datetime | None = None,
     seal_key: str | None = None,
+    channel: str = "webhook",
 ) -> Queued:
-    """Queue a webhook for a centre inside the caller's transaction.
+    """Queue a webhook for a centre, or an e-mail, inside the caller's transaction.
 
     The event is written, never committed: it exists if and only if the business transaction
     commits. A centre without an inbox endpoint gets a `pull` event (it reads its referrals
@@ -67,19 +68,33 @@ def enqueue(
     decrypted by the worker that sends it. The id of the request being handled, if any, is
     kept and sent with the webhook as `X-Request-ID`.
 
+    `channel="email"`: one message to one address, `data` made by `mailing.mail_data` (the
+    template, language, recipient and the context the message shows), always sealed, pending
+    at once whatever endpoint the centre has; `centre_id` may be None (a job seeker's).
+
     One INSERT, without an ORM instance or a separate look-up (this runs on every
     submission); nothing pending in the session is flushed first, so write the rows this one
     refers to before calling it.
     """
+    if channel not in ("webhook", "email"):
+        raise ValueError(f"unknown channel {channel!r}")
+    if channel == "webhook" and centre_id is None:
+        raise ValueError("a webhook goes to a centre")
+    if channel == "email" and seal_key is None:
+        raise ValueError("an e-mail event is stored sealed: pass seal_key")
     moment = now or utcnow()
     body = webhook_body(event_type, moment, data, seal_key)
     queued = Queued(uuid.uuid4(), new_webhook_id(), body)
-    session.execute(_INSERT, {
+    row = {
         "id": queued.id, "webhook_id": queued.webhook_id, "event_type": event_type,
-        "centre_id": centre_id, "endpoint_of": centre_id, "subject_id": subject_id,
-        "payload": queued.payload, "attempts": 0, "next_attempt_at": moment, "created_at": moment,
-        "request_id": current_request_id(),
-    })  # fmt: skip
+        "centre_id": centre_id, "subject_id": subject_id, "payload": queued.payload,
+        "attempts": 0, "next_attempt_at": moment, "created_at": moment,
+        "request_id": current_request_id(), "channel": channel,
+    }  # fmt: skip
+    if channel == "email":
+        session.execute(_INSERT_MAIL, row)
+    else:
+        session.execute(_INSERT, row | {"endpoint_of": centre_id})
     return queued
 
 
@@ -93,6 +108,9 @@ _INSERT = OutboxEvent.__table__.insert().values(  # type: ignore[attr-defined]
         else_="pull",
     )
 )
+
+
+_INSERT_MAIL = OutboxEvent.__table__.insert().values(status="pending")  # type: ignore[attr-defined]
 
 
 def _open(token: str, key: str | None) -> Any:

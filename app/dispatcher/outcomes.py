@@ -28,6 +28,8 @@ Kind = Literal[
     "server_error",  # another 5xx
     "bad_url",  # the URL may not be called (rules) or the HTTP client refuses it
     "crash",  # an error of the dispatcher's own
+    "deferred",  # e-mail: the SMTP server answered 4xx (try again later)
+    "rejected",  # e-mail: the SMTP server answered 5xx (never delivered: not retried)
     "other",  # anything else: a protocol error, an unusual status
 ]
 KINDS: tuple[Kind, ...] = Kind.__args__  # type: ignore[attr-defined]

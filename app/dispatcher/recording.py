@@ -201,7 +201,9 @@ def _apply(
     if delay is not None and res.retry_after is not None:
         # The receiver said when to come back (429/503 `Retry-After`, bounded): not earlier.
         delay = max(delay, res.retry_after * scale)
-    if res.crashed and state.crashes >= park_after:
+    if res.permanent:  # an SMTP server refused the address: the same answer every time
+        state.status = "failed"
+    elif res.crashed and state.crashes >= park_after:
         metrics.PARKED.inc()
         state.status = "failed"
         state.last_error = f"parked after {state.crashes} crashes: {state.last_error}"[:ERROR_CHARS]
@@ -220,7 +222,8 @@ def _update_endpoints(
 ) -> None:
     """Keep each endpoint's failure streak, and disable it when it is gone or dead."""
     by_endpoint: dict[uuid.UUID, list[AttemptResult]] = {}
-    for res in sorted(results, key=lambda r: r.started_at):
+    webhooks = (r for r in results if r.job.channel == "webhook")  # an SMTP server has no row
+    for res in sorted(webhooks, key=lambda r: r.started_at):
         by_endpoint.setdefault(res.job.endpoint_id, []).append(res)
     healthy = []
     for endpoint_id, attempts in sorted(by_endpoint.items()):

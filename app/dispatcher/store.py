@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from app.dispatcher.delivery import Job
+from app.dispatcher.mailing import MailRoute
 from app.dispatcher.outbox import encode_body
 from app.dispatcher.urls import inbox_url_problem
 from app.models.directory import InboxEndpoint
@@ -34,6 +35,7 @@ def claim(
     seal_key: str | None = None,
     park_after: int = PARK_AFTER,
     skip_endpoints: Sequence[uuid.UUID] = (),
+    mail: MailRoute | None = None,
 ) -> list[Job]:
     """Take up to `limit` due events whose endpoint is enabled, leasing them to `worker`.
 
@@ -45,11 +47,77 @@ def claim(
     On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`, so concurrent workers never
     claim the same row; the lease (`locked_until`) lets another worker take the row over if
     this one dies. SQLite serialises writers, so the single `UPDATE … RETURNING` is atomic.
+
+    E-mail events are claimed in the same way after the webhooks, up to `limit` in all,
+    unless the SMTP server's stand-in endpoint (`mail.endpoint_id`) is among `skip_endpoints`.
     """
+    jobs = _claim_webhooks(
+        engine, worker=worker, limit=limit, now=now, lease=lease, production=production,
+        seal_key=seal_key, park_after=park_after, skip_endpoints=skip_endpoints,
+    )  # fmt: skip
+    left = limit - len(jobs)
+    route = mail or _NO_MAIL
+    if left > 0 and route.endpoint_id not in skip_endpoints:
+        jobs += _claim_mail(engine, route, worker=worker, limit=left, now=now, lease=lease,
+                            seal_key=seal_key, park_after=park_after)  # fmt: skip
+    return jobs
+
+
+def _leased(engine: Engine, due: Any, *, worker: str, now: datetime, lease: timedelta) -> Any:
+    if engine.dialect.name == "postgresql":
+        due = due.with_for_update(of=OutboxEvent, skip_locked=True)
+    return (
+        update(OutboxEvent)
+        .where(col(OutboxEvent.id).in_(due.scalar_subquery()))
+        .values(locked_until=now + lease, locked_by=worker, crashes=OutboxEvent.crashes + 1)
+        .returning(*_RETURNED)
+    )
+
+
+def _claim_mail(
+    engine: Engine, route: MailRoute, *, worker: str, limit: int, now: datetime,
+    lease: timedelta, seal_key: str | None, park_after: int,
+) -> list[Job]:  # fmt: skip
+    due = (
+        select(OutboxEvent.id)
+        .where(
+            OutboxEvent.channel == "email",
+            OutboxEvent.status == "pending",
+            OutboxEvent.next_attempt_at <= now,
+            col(OutboxEvent.crashes) < park_after,
+            or_(col(OutboxEvent.locked_until).is_(None), col(OutboxEvent.locked_until) < now),
+        )
+        .order_by(col(OutboxEvent.next_attempt_at))
+        .limit(limit)
+    )
+    with engine.begin() as conn:
+        rows = conn.execute(_leased(engine, due, worker=worker, now=now, lease=lease)).all()
+    return [_mail_job(row, route, seal_key) for row in rows]
+
+
+def _mail_job(row: Row[Any], route: MailRoute, seal_key: str | None) -> Job:
+    refused = route.refused
+    try:
+        body = encode_body(row.payload, seal_key)
+    except Exception as exc:  # a corrupt or unreadable row: a failed attempt of its own
+        body, refused = b"", f"the message cannot be opened ({type(exc).__name__})"
+    return Job(
+        event_id=row.id, webhook_id=row.webhook_id, attempt=row.attempts + 1,
+        endpoint_id=route.endpoint_id, url=route.origin, secret="", body=body, refused=refused,
+        event_type=row.event_type, subject_id=row.subject_id, request_id=row.request_id,
+        channel="email",
+    )  # fmt: skip
+
+
+def _claim_webhooks(
+    engine: Engine, *, worker: str, limit: int, now: datetime, lease: timedelta,
+    production: bool, seal_key: str | None, park_after: int, skip_endpoints: Sequence[uuid.UUID],
+) -> list[Job]:  # fmt: skip
     due = (
         select(OutboxEvent.id)
         .join(InboxEndpoint, col(InboxEndpoint.centre_id) == OutboxEvent.centre_id)
         .where(
+            OutboxEvent.channel == "webhook",
             OutboxEvent.status == "pending",
             OutboxEvent.next_attempt_at <= now,
             col(OutboxEvent.crashes) < park_after,
@@ -61,23 +129,7 @@ def claim(
     )
     if skip_endpoints:
         due = due.where(col(InboxEndpoint.id).not_in(list(skip_endpoints)))
-    if engine.dialect.name == "postgresql":
-        due = due.with_for_update(of=OutboxEvent, skip_locked=True)
-    stmt = (
-        update(OutboxEvent)
-        .where(col(OutboxEvent.id).in_(due.scalar_subquery()))
-        .values(locked_until=now + lease, locked_by=worker, crashes=OutboxEvent.crashes + 1)
-        .returning(
-            col(OutboxEvent.id),
-            col(OutboxEvent.webhook_id),
-            col(OutboxEvent.attempts),
-            col(OutboxEvent.centre_id),
-            col(OutboxEvent.payload),
-            col(OutboxEvent.event_type),
-            col(OutboxEvent.subject_id),
-            col(OutboxEvent.request_id),
-        )
-    )
+    stmt = _leased(engine, due, worker=worker, now=now, lease=lease)
     with engine.begin() as conn:
         rows = conn.execute(stmt).all()
         if not rows:
@@ -100,6 +152,19 @@ def claim(
         for row in rows
         if row.centre_id in endpoints
     ]
+
+
+_RETURNED = (
+    col(OutboxEvent.id),
+    col(OutboxEvent.webhook_id),
+    col(OutboxEvent.attempts),
+    col(OutboxEvent.centre_id),
+    col(OutboxEvent.payload),
+    col(OutboxEvent.event_type),
+    col(OutboxEvent.subject_id),
+    col(OutboxEvent.request_id),
+)
+_NO_MAIL = MailRoute("smtp://unset", refused="e-mail is off on this worker (TTX_SMTP_URL unset)")
 
 
 def _job(

@@ -27,12 +27,14 @@ from app.dispatcher.delivery import (
     origin_of,
 )
 from app.dispatcher.loop import DispatcherFault, Loop, StopSignal, is_outage
+from app.dispatcher.mailing import MailRoute, attempt_mail
 from app.dispatcher.outcomes import STALE_CONNECTION_KINDS
 from app.dispatcher.urls import Resolver
 from app.ops.logs import REQUEST_ID
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
+_NO_MAIL = MailRoute("smtp://unset", refused="e-mail is off on this worker (TTX_SMTP_URL unset)")
 
 
 class Dispatcher:
@@ -63,6 +65,7 @@ class Dispatcher:
         park_after: int = store.PARK_AFTER,
         per_origin: int = 4,
         per_endpoint: int | None = None,
+        mail: MailRoute | None = None,
     ) -> None:
         self.engine = engine
         self.timeout = timeout_seconds
@@ -81,6 +84,7 @@ class Dispatcher:
         self.park_after = park_after
         self.per_origin = per_origin
         self.per_endpoint = per_endpoint
+        self.mail = mail
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine, **options: object) -> Dispatcher:
@@ -92,7 +96,7 @@ class Dispatcher:
             seal_key=settings.secret_key,
             per_origin=settings.delivery_per_origin,
             per_endpoint=settings.delivery_per_endpoint,
-            **options,  # type: ignore[arg-type]
+            **({"mail": MailRoute.from_settings(settings)} | options),  # type: ignore[arg-type]
         )
 
     def run_once(self, limit: int | None = None) -> int:
@@ -152,6 +156,8 @@ class Dispatcher:
         return result
 
     async def _send(self, clients: ConnectionPool, job: Job) -> AttemptResult:
+        if job.channel == "email":
+            return await attempt_mail(self.mail or _NO_MAIL, job, now=self.now)
         origin = origin_of(job.url)
         transport, replaced, reused = clients.acquire(origin)
         try:
@@ -183,6 +189,7 @@ class Dispatcher:
             production=self.production,
             seal_key=self.seal_key,
             park_after=self.park_after,
+            mail=self.mail,
         )
 
     def _park(self) -> int:

@@ -50,7 +50,8 @@ def _environment() -> Environment:
 
 def compose(name: str, lang: Lang, context: dict[str, Any] | None = None) -> Rendered:
     """Render the message `name` (`signin`, `referral_notice`, …) in `lang`."""
-    page = {"lang": lang, "_": partial(_text, lang), **(context or {})}
+    # `en(…)`: the English twin, for the messages written in both languages (a centre's).
+    page = {"lang": lang, "_": partial(_text, lang), "en": partial(_text, "en"), **(context or {})}
     subject = _one_line(gettext(f"mail.{name}.subject", lang, **(context or {})))
     text = _environment().get_template(f"{name}.txt").render(page)
     html = _environment().get_template(f"{name}.html").render(page | {"subject": subject})

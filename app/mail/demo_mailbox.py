@@ -172,7 +172,7 @@ class MailCatcher:
         for task in tasks:
             task.cancel()
         loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-        loop.run_until_complete(asyncio.sleep(0))
+        loop.run_until_complete(asyncio.sleep(0.05))  # closing transports finish closing
 
     def _protocol(self) -> SMTP:
         protocol = SMTP(_Handler(self), hostname="mailbox.localhost", **self.smtp_options)

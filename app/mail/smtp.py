@@ -30,17 +30,22 @@ class MailError(Exception):
     later may succeed (the server is down, busy, or answered 4xx); `code` is the SMTP reply
     code when the server gave one."""
 
-    def __init__(self, words: str, *, transient: bool, code: int | None = None) -> None:
+    def __init__(
+        self, words: str, *, transient: bool, code: int | None = None, kind: str = "other"
+    ) -> None:
         super().__init__(words)
         self.transient = transient
         self.code = code
+        # In a word, as the dispatcher counts outcomes: refused, timeout, tls, deferred (4xx),
+        # rejected (5xx), other.
+        self.kind = kind
 
 
 class MailNotConfigured(MailError):
     """`TTX_SMTP_URL` is not set: e-mail is off."""
 
     def __init__(self) -> None:
-        super().__init__("e-mail is off: TTX_SMTP_URL is not set", transient=False)
+        super().__init__("e-mail is off: TTX_SMTP_URL is not set", transient=False, kind="other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,21 +122,55 @@ async def deliver(
         )
     except aiosmtplib.SMTPRecipientsRefused as exc:  # every recipient refused
         first = exc.recipients[0]
-        raise MailError(_reply(first.code, first.message), transient=first.code < 500,
-                        code=first.code) from None  # fmt: skip
+        raise _replied(first.code, first.message) from None
     except aiosmtplib.SMTPResponseException as exc:
         raise MailError(
             _reply(exc.code, exc.message), transient=exc.code < 500, code=exc.code
         ) from None
     except aiosmtplib.SMTPTimeoutError as exc:
-        raise MailError(f"timeout: {exc}", transient=True) from None
-    except aiosmtplib.SMTPException as exc:  # connect, TLS, unsupported AUTH…
-        raise MailError(_words(exc), transient=True) from None
-    except (OSError, ssl.SSLError) as exc:
-        raise MailError(_words(exc), transient=True) from None
+        raise MailError(f"timeout: {exc}", transient=True, kind="timeout") from None
+    except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:  # connect, TLS, AUTH…
+        raise _unreached(exc) from None
     if errors:  # some recipients were refused, the others accepted
         code, text = next(iter(errors.values()))
-        raise MailError(_reply(code, text), transient=code < 500, code=code)
+        raise _replied(code, text)
+
+
+_PLAIN_WORDS = {
+    "refused": "connection refused: nothing accepts connections at the SMTP server's address",
+    "timeout": "timeout: the SMTP server did not answer in time",
+    "tls": "TLS: the SMTP server's certificate or handshake was not accepted",
+}
+
+
+def _unreached(exc: BaseException) -> MailError:
+    kind = _connect_kind(exc)
+    head = _PLAIN_WORDS.get(kind, "the SMTP server could not be reached")
+    return MailError(f"{head} ({_words(exc)})"[:480], transient=True, kind=kind)
+
+
+def _replied(code: int, text: str) -> MailError:
+    transient = code < 500
+    kind = "deferred" if transient else "rejected"
+    return MailError(_reply(code, text), transient=transient, code=code, kind=kind)
+
+
+def _connect_kind(exc: BaseException) -> str:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return "tls"
+        if isinstance(seen, ConnectionRefusedError):
+            return "refused"
+        if isinstance(seen, TimeoutError):
+            return "timeout"
+        seen = seen.__cause__ or seen.__context__
+    words = str(exc).lower()
+    if "certificate" in words or "ssl" in words or "tls" in words:
+        return "tls"
+    if "refused" in words:
+        return "refused"
+    return "other"
 
 
 def _reply(code: int, text: str) -> str:

@@ -1,5 +1,5 @@
-"""The transactional outbox (DESIGN §8): events to deliver to centre inboxes, and one row per
-delivery attempt. Written by `app.dispatcher.enqueue` inside the business transaction."""
+"""The transactional outbox (DESIGN §8, §13): webhooks to centre inboxes and e-mails, and one
+row per delivery attempt. Written by `app.dispatcher.enqueue` inside the business transaction."""
 
 import uuid
 from datetime import datetime
@@ -24,8 +24,13 @@ class OutboxEvent(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     webhook_id: str = Field(max_length=40, unique=True)
     event_type: str = Field(max_length=60)
-    centre_id: uuid.UUID = Field(
-        sa_column=Column(ForeignKey("centre.id", ondelete="CASCADE"), nullable=False, index=True)
+    # webhook (to the centre's inbox endpoint) | email (one message to one address)
+    channel: str = Field(default="webhook", max_length=10,
+                         sa_column_kwargs={"server_default": "webhook"})  # fmt: skip
+    # The centre it concerns; none for an e-mail to a job seeker about an unrouted request.
+    centre_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("centre.id", ondelete="CASCADE"), nullable=True, index=True),
     )
     # The referral the event is about; lets the business layer cancel what is still queued.
     subject_id: uuid.UUID | None = Field(default=None, index=True)

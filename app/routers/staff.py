@@ -111,7 +111,8 @@ def failed_deliveries(
     rows, total = dispatcher.list_failed(session, limit, offset)
     items = [
         {"id": str(e.id), "webhook_id": e.webhook_id, "event_type": e.event_type,
-         "centre_id": str(e.centre_id), "referral_id": str(e.subject_id) if e.subject_id else None,
+         "channel": e.channel, "centre_id": str(e.centre_id) if e.centre_id else None,
+         "referral_id": str(e.subject_id) if e.subject_id else None,
          "attempts": e.attempts, "last_error": e.last_error, "created_at": e.created_at.isoformat()}
         for e in rows
     ]  # fmt: skip

@@ -195,7 +195,10 @@ class FailedDelivery(BaseModel):
     id: str
     webhook_id: str
     event_type: str
-    centre_id: str
+    # webhook | email
+    channel: str
+    # None for an e-mail to a job seeker about a request no centre has.
+    centre_id: str | None
     referral_id: str | None
     attempts: int
     last_error: str | None

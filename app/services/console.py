@@ -98,7 +98,8 @@ def failed_deliveries(
     items = []
     for event in events:
         attempts: list[DeliveryAttempt] = dispatcher.attempts_of(session, event.id)
-        items.append({"event": event, "centre": centres.get(event.centre_id), "attempts": attempts})
+        centre = centres.get(event.centre_id) if event.centre_id else None
+        items.append({"event": event, "centre": centre, "attempts": attempts})
     return items, total
 
 

@@ -18,10 +18,13 @@ from app.crypto import decrypt_json
 from app.db import insert_rows, utcnow
 from app.errors import Conflict, NotFound
 from app.models import Centre, Consultation, Referral, ReferralEvent
+from app.services import notices
 from app.settings import Settings
 
 log = logging.getLogger("ttx.referrals")
 OPEN = ("pending", "delivered")
+# Events whose delivery means the centre has the referral.
+DELIVERING = ("referral.created", notices.CENTRE_NOTICE)
 ANSWERED = ("accepted", "declined", "expired", "cancelled")
 
 
@@ -117,6 +120,10 @@ def insert_referral(
         seal_key=settings.secret_key,
         now=now,
     )
+    notices.referral_notice(
+        session, settings, referral_id=referral.id, consultation_id=consultation_id,
+        centre_id=centre.id, expires_at=referral.expires_at, now=now,
+    )  # fmt: skip
     return referral
 
 
@@ -311,9 +318,10 @@ def cancel(session: Session, referral: Referral, actor: str, note: str | None) -
 
 
 def on_webhooks_delivered(session: Session, delivered: Sequence[dispatcher.Delivered]) -> None:
-    """Dispatcher hook: `referral.created` webhooks reached their centres, so those referrals
-    still pending are now delivered."""
-    ids = [d.subject_id for d in delivered if d.event_type == "referral.created" and d.subject_id]
+    """Dispatcher hook: `referral.created` webhooks reached their centres, or their e-mail
+    notices were accepted by the mail server, so those referrals still pending are now
+    delivered."""
+    ids = [d.subject_id for d in delivered if d.event_type in DELIVERING and d.subject_id]
     deliver_pending(session, ids, "dispatcher")
 
 

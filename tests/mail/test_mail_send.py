@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,15 @@ from app.mail import (
 from app.mail.smtp import smtp_url_problem
 from app.settings import Settings
 from tests.helpers.smtp import MailCatcher, accept_login, tls_pair
+
+
+async def settled(sending: Coroutine[Any, Any, str]) -> str:
+    """Send, then give a TLS connection's closing handshake a moment to finish before the
+    test's event loop closes (a worker's loop keeps running; a test's ends at once)."""
+    try:
+        return await sending
+    finally:
+        await asyncio.sleep(0.1)
 
 
 def settings_for(url: str | None, **extra: object) -> Settings:
@@ -66,11 +77,11 @@ def test_credentials_are_sent_over_starttls() -> None:
     ) as catcher:  # fmt: skip
         url = f"smtp+starttls://ttx:p%40ss%20word@127.0.0.1:{catcher.port}"
         settings = settings_for(url)
-        asyncio.run(send_mail(settings, "a@example.org", "s", "t", tls_context=client_tls))
+        asyncio.run(settled(send_mail(settings, "a@example.org", "s", "t", tls_context=client_tls)))
         assert len(catcher.wait_for(1)) == 1
         bad = settings_for(f"smtp+starttls://ttx:wrong@127.0.0.1:{catcher.port}")
         with pytest.raises(MailError) as refused:
-            asyncio.run(send_mail(bad, "a@example.org", "s", "t", tls_context=client_tls))
+            asyncio.run(settled(send_mail(bad, "a@example.org", "s", "t", tls_context=client_tls)))
         assert refused.value.code == 535 and not refused.value.transient
 
 
@@ -78,7 +89,7 @@ def test_smtps_wraps_the_connection_in_tls_from_the_start() -> None:
     server_tls, client_tls = tls_pair()
     with MailCatcher(tls=server_tls) as catcher:
         settings = settings_for(f"smtps://127.0.0.1:{catcher.port}")
-        asyncio.run(send_mail(settings, "a@example.org", "s", "t", tls_context=client_tls))
+        asyncio.run(settled(send_mail(settings, "a@example.org", "s", "t", tls_context=client_tls)))
         assert catcher.wait_for(1)[0].recipients == ("a@example.org",)
 
 

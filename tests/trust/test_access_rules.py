@@ -126,6 +126,11 @@ RULES: dict[tuple[str, str], str] = {
         "/demande", "/en/request", "/demande/verifier", "/en/request/check", "/demande/envoyer",
         "/en/request/send",
     )},
+    # A centre's answer page: the signed token in the path is the only key (404 without it).
+    ("GET", "/boite/demande/{token}"): PUBLIC,
+    ("GET", "/en/inbox/request/{token}"): PUBLIC,
+    ("POST", "/boite/demande/{token}"): FORM,
+    ("POST", "/en/inbox/request/{token}"): FORM,
     **_console_rules(),
 }  # fmt: skip
 DOCS = {"/openapi.json", "/docs", "/redoc", "/static", "/docs/static/vendor", "/docs/static/own"}
