@@ -39,7 +39,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.web import admin, centre_answer, errors, pages, request_pages, search, templating
+from app.web import (
+    admin,
+    centre_answer,
+    centre_inbox,
+    errors,
+    pages,
+    request_pages,
+    search,
+    templating,
+)
 
 __all__ = ["UPLOAD_BYTES", "UPLOAD_PATHS", "install"]
 # Page forms that upload a file, and the body size they may have (app.main's RequestGuard).
@@ -52,7 +61,8 @@ def install(app: FastAPI) -> None:
 
     Called by the app factory after `problems.install` (it wraps those handlers)."""
     templating.mount_static(app)
-    for module in (search, request_pages, pages, centre_answer):
+    for module in (search, request_pages, pages, centre_answer, centre_inbox):
         app.include_router(module.router)
     errors.install(app)
+    centre_inbox.install(app)  # signed out: to the inbox's sign-in page
     admin.install(app)  # the staff console (/admin): its own redirects after the error pages

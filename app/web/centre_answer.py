@@ -74,7 +74,7 @@ async def answer(request: Request, session: SessionDep, token: str) -> HTMLRespo
             view = referral_answers.summary(session, referral)
             return _form(request, view, token, error=error, status=422)
         return closed_page(request, error)
-    return _done(request, session, done, str(action))
+    return answered_page(request, session, done, str(action))
 
 
 def closed_page(request: Request, error: AppError) -> HTMLResponse:
@@ -92,22 +92,25 @@ def _form(
     lang = urls.lang_of_request(request)
     errors = [{"field": "reason", "text": error.text(lang)}] if error else []
     return render(request, "centre_answer.html", {
-        **_labels(view, lang), "token": token, "reasons": DECLINE_REASONS, "form_errors": errors,
+        **request_labels(view, lang), "token": token, "reasons": DECLINE_REASONS,
+        "form_errors": errors,
         "action_url": urls.url("referral_answer", lang, token=token),
     }, status=status, private=True)  # fmt: skip
 
 
-def _done(request: Request, session: SessionDep, done: Answered, action: str) -> HTMLResponse:
+def answered_page(
+    request: Request, session: SessionDep, done: Answered, action: str
+) -> HTMLResponse:
     lang = urls.lang_of_request(request)
     view = referral_answers.summary(session, done.referral)
     return render(request, "centre_answered.html", {
-        **_labels(view, lang), "action": action, "person": done.person,
+        **request_labels(view, lang), "action": action, "person": done.person,
         "message": done.message, "replayed": done.replayed,
         "need_text": view["criteria"].get("need_text") if done.person else None,
     }, private=True)  # fmt: skip
 
 
-def _labels(view: dict[str, Any], lang: Lang) -> dict[str, Any]:
+def request_labels(view: dict[str, Any], lang: Lang) -> dict[str, Any]:
     criteria = view["criteria"]
     location = criteria.get("location") or {}
     return {

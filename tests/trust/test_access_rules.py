@@ -22,6 +22,8 @@ FORM = "form"
 # A page of the staff console: a signed-in staff member only (API keys open nothing there); a
 # GET is sent to the sign-in page (303), anything else gets 401.
 STAFF = "staff"
+# A page of a centre's web inbox: a signed-in centre only (API keys open nothing there).
+CENTRE_WEB = "centre_web"
 # The console's pages and their methods; the sign-in pages are open (their forms as FORM).
 CONSOLE: dict[str, tuple[str, ...]] = {
     "admin": ("GET",),
@@ -131,6 +133,16 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/en/inbox/request/{token}"): PUBLIC,
     ("POST", "/boite/demande/{token}"): FORM,
     ("POST", "/en/inbox/request/{token}"): FORM,
+    # The centres' web inbox: its sign-in pages are open (their forms as FORM); the rest
+    # needs a centre's session (a GET goes to the sign-in page, anything else 401).
+    **{("GET", p): PUBLIC for p in ("/boite/connexion", "/en/inbox/sign-in", "/boite/lien",
+                                     "/en/inbox/link")},
+    **{("POST", p): FORM for p in ("/boite/connexion", "/en/inbox/sign-in", "/boite/lien",
+                                    "/en/inbox/link")},
+    **{("GET", p): CENTRE_WEB for p in ("/boite", "/en/inbox")},
+    **{("POST", p): CENTRE_WEB for p in (
+        "/boite/reponse/{referral_id}", "/en/inbox/answer/{referral_id}", "/boite/accueil",
+        "/en/inbox/intake", "/boite/deconnexion", "/en/inbox/sign-out")},
     **_console_rules(),
 }  # fmt: skip
 DOCS = {"/openapi.json", "/docs", "/redoc", "/static", "/docs/static/vendor", "/docs/static/own"}
@@ -200,6 +212,15 @@ def test_rule_holds(client: TestClient, keys: dict[str, dict], method: str, path
                 assert answer.headers["location"] in ("/admin/connexion", "/en/admin/sign-in")
             else:
                 assert answer.status_code == 401, (headers, answer.status_code)
+        return
+    if rule == CENTRE_WEB:  # no centre session: the sign-in page, or 401, whatever key
+        for headers in ({}, *keys.values()):
+            answer = client.request(method, url, headers=headers, data={}, follow_redirects=False)
+            if method == "GET":
+                assert answer.status_code == 303, (headers, answer.status_code)
+                assert answer.headers["location"] in ("/boite/connexion", "/en/inbox/sign-in")
+            else:
+                assert answer.status_code in (401, 403), (headers, answer.status_code)
         return
     if rule == FORM:  # no CSRF token: refused to everyone, whatever key comes along
         for headers in ({}, *keys.values()):
