@@ -42,10 +42,12 @@ def list_referrals(
 @router.post(
     "/referrals/{referral_id}/accept", summary="Take the person on", response_model=ReferralState
 )
-def accept(caller: CentreDep, session: SessionDep, referral_id: uuid.UUID) -> dict[str, Any]:
+def accept(
+    caller: CentreDep, session: SessionDep, settings: SettingsDep, referral_id: uuid.UUID
+) -> dict[str, Any]:
     """Accept the referral: the centre will contact the person."""
     referral = referrals.centre_referral(session, _centre_id(caller), referral_id)
-    referrals.accept(session, referral, actor_of(caller))
+    referrals.accept(session, settings, referral, actor_of(caller))
     return {"id": str(referral.id), "state": referral.state}
 
 

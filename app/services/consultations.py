@@ -16,7 +16,7 @@ from app.errors import InvalidInput, NotFound, field_error
 from app.matching import Load, MatchOutcome
 from app.models import Centre, Consultation, Referral
 from app.schemas.intake import ConsultationIn
-from app.services import idempotency, referrals
+from app.services import idempotency, notices, referrals
 from app.services.directory_index import Directory
 from app.services.keys import Principal
 from app.services.matching import locate, situation
@@ -76,6 +76,8 @@ def submit(
         })  # fmt: skip
         remember_contacts(session, settings, consultation.id, body.person.email, body.person.phone)
         if not ranking:
+            notices.seeker_confirmation(session, settings, consultation_id=consultation.id,
+                                        person=person, expires_at=None, now=now)  # fmt: skip
             return consultation, None
         # The snapshot ranked only active centres with open intake: the first one takes it.
         best = directory.by_id[ranking[0]["centre_id"]]
@@ -84,6 +86,10 @@ def submit(
             consultation_id=consultation.id, criteria=criteria, attempt=1,
             centre=referrals.CentreRef(id=uuid.UUID(best.id), ref=best.ref), entry=ranking[0],
             actor=_actor(principal), person=person, message=body.message,
+        )  # fmt: skip
+        notices.seeker_confirmation(
+            session, settings, consultation_id=consultation.id, person=person,
+            expires_at=referral.expires_at, now=now,
         )  # fmt: skip
     return consultation, referral
 

@@ -9,7 +9,7 @@ they are sent (`app/mail/templates`), from the context stored here, sealed at re
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -21,8 +21,8 @@ from app import dispatcher
 from app.dispatcher.mailing import mail_data
 from app.i18n import LANGS, Lang
 from app.mail import public_link
-from app.models import Centre
-from app.services import referral_links
+from app.models import Centre, OutboxEvent, Referral
+from app.services import referral_links, status_links
 from app.settings import Settings
 
 QUEBEC: Final = ZoneInfo("America/Toronto")
@@ -92,3 +92,125 @@ def _queue(
         data=mail_data(to=to, template=template, lang=lang, context=context),
         seal_key=settings.secret_key, now=now, channel="email",
     )  # fmt: skip
+
+
+SEEKER_CONFIRMATION: Final = "mail.seeker_confirmation"
+SEEKER_ACCEPTED: Final = "mail.seeker_accepted"
+SEEKER_UNROUTED: Final = "mail.seeker_unrouted"
+
+
+def _seeker(person: dict[str, Any] | None) -> tuple[str, Lang] | None:
+    """Where and in which language to write to the person, if they chose e-mail."""
+    if not person or person.get("preferred_contact") != "email" or not person.get("email"):
+        return None
+    lang: Lang = "en" if person.get("language") == "en" else "fr"
+    return str(person["email"]), lang
+
+
+def _status_link(settings: Settings, consultation_id: uuid.UUID, lang: Lang) -> str:
+    token = status_links.token_for(settings, consultation_id)
+    return public_link(settings, status_links.path(token, lang))
+
+
+def seeker_confirmation(
+    session: Session,
+    settings: Settings,
+    *,
+    consultation_id: uuid.UUID,
+    person: dict[str, Any] | None,
+    expires_at: datetime | None,
+    now: datetime | None = None,
+) -> bool:
+    """The confirmation of a request: its reference, what happens next and by when (the
+    first centre's deadline, or AXTRA staff when no centre fits). No name, no criteria."""
+    return _to_seeker(session, settings, SEEKER_CONFIRMATION, "seeker_confirmation",
+                      consultation_id, person, now, {
+        "routed": expires_at is not None,
+        "deadline": when(expires_at, _lang(person)) if expires_at else "",
+    })  # fmt: skip
+
+
+def seeker_accepted(
+    session: Session,
+    settings: Settings,
+    *,
+    consultation_id: uuid.UUID,
+    person: dict[str, Any] | None,
+    centre: Centre,
+) -> bool:
+    """A centre took the request: its name, its public contact details, and how it will
+    reach the person (the way they chose)."""
+    return _to_seeker(session, settings, SEEKER_ACCEPTED, "seeker_accepted", consultation_id,
+                      person, None, {
+        "centre_name": centre.name, "centre_email": centre.email or "",
+        "centre_phone": centre.phone or "",
+        "by_phone": bool(person and person.get("preferred_contact") == "phone"),
+    })  # fmt: skip
+
+
+def seeker_unrouted(
+    session: Session,
+    settings: Settings,
+    *,
+    consultation_id: uuid.UUID,
+    person: dict[str, Any] | None,
+) -> bool:
+    """No centre could take the request: AXTRA staff will follow up."""
+    return _to_seeker(session, settings, SEEKER_UNROUTED, "seeker_unrouted", consultation_id,
+                      person, None, {})  # fmt: skip
+
+
+def _lang(person: dict[str, Any] | None) -> Lang:
+    return "en" if person and person.get("language") == "en" else "fr"
+
+
+def _to_seeker(
+    session: Session, settings: Settings, event_type: str, template: str,
+    consultation_id: uuid.UUID, person: dict[str, Any] | None, now: datetime | None,
+    context: dict[str, Any],
+) -> bool:  # fmt: skip
+    target = _seeker(person) if settings.mail_enabled else None
+    if target is None:
+        return False
+    address, lang = target
+    context = {**context, "reference": str(consultation_id),
+               "status_link": _status_link(settings, consultation_id, lang),
+               "privacy_link": public_link(settings, "/en/privacy" if lang == "en"
+                                           else "/confidentialite")}  # fmt: skip
+    _queue(session, settings, event_type, None, consultation_id, address, template, lang,
+           context, now)  # fmt: skip
+    return True
+
+
+REMIND_BEFORE: Final = timedelta(hours=24)
+
+
+def remind_due(session: Session, settings: Settings, now: datetime, *, limit: int = 100) -> int:
+    """Remind centres of referrals still unanswered 24 h before they expire (once each;
+    not for a referral whose whole delay is shorter). Returns how many referrals."""
+    if not settings.mail_enabled:
+        return 0
+    reminded = select(col(OutboxEvent.subject_id)).where(
+        col(OutboxEvent.event_type) == CENTRE_REMINDER, col(OutboxEvent.subject_id).is_not(None)
+    )
+    due = session.scalars(
+        select(Referral)
+        .where(
+            col(Referral.state).in_(("pending", "delivered")),
+            col(Referral.expires_at) > now,
+            col(Referral.expires_at) <= now + REMIND_BEFORE,
+            col(Referral.id).not_in(reminded),
+        )
+        .order_by(col(Referral.expires_at))
+        .limit(limit)
+    ).all()
+    count = 0
+    for referral in due:
+        if referral.expires_at - referral.created_at <= REMIND_BEFORE:
+            continue
+        sent = referral_notice(
+            session, settings, referral_id=referral.id, consultation_id=referral.consultation_id,
+            centre_id=referral.centre_id, expires_at=referral.expires_at, now=now, reminder=True,
+        )  # fmt: skip
+        count += 1 if sent else 0
+    return count

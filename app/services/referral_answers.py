@@ -63,7 +63,7 @@ def accept(session: Session, settings: Settings, referral: Referral, actor: str)
         if not _recent_answer(session, referral, "accepted", actor):
             raise Gone("referral_link_closed", state=referral.state)
         return _with_person(session, settings, referral, actor, replayed=True)
-    referrals.accept(session, referral, actor)
+    referrals.accept(session, settings, referral, actor)
     return _with_person(session, settings, referral, actor, replayed=False)
 
 

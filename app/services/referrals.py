@@ -205,7 +205,7 @@ def route_next(
     and still takes requests; after the last allowed centre, it waits in the staff queue."""
     tried = {str(r.centre_id) for r in _referrals_of(session, consultation.id)}
     if len(tried) >= settings.max_referrals_per_consultation:
-        _unroute(session, consultation)
+        _unroute(session, consultation, settings)
         return None
     for entry in consultation.ranking:
         if entry["centre_id"] in tried:
@@ -213,13 +213,19 @@ def route_next(
         centre = session.get(Centre, uuid.UUID(entry["centre_id"]))
         if centre is not None and centre.active and centre.intake_status == "open":
             return open_referral(session, settings, consultation, centre, entry, actor)
-    _unroute(session, consultation)
+    _unroute(session, consultation, settings)
     return None
 
 
-def _unroute(session: Session, consultation: Consultation) -> None:
+def _unroute(
+    session: Session, consultation: Consultation, settings: Settings | None = None
+) -> None:
+    was = consultation.status
     consultation.status = "unrouted"
     session.add(consultation)
+    if settings is not None and was == "routed":  # no centre could take it: staff follow up
+        notices.seeker_unrouted(session, settings, consultation_id=consultation.id,
+                                person=person_of(settings, consultation))  # fmt: skip
 
 
 def centre_referral(session: Session, centre_id: uuid.UUID, referral_id: uuid.UUID) -> Referral:
@@ -230,7 +236,7 @@ def centre_referral(session: Session, centre_id: uuid.UUID, referral_id: uuid.UU
     return referral
 
 
-def accept(session: Session, referral: Referral, actor: str) -> Referral:
+def accept(session: Session, settings: Settings, referral: Referral, actor: str) -> Referral:
     """The centre takes the person on."""
     if referral.state == "accepted":
         return referral
@@ -245,6 +251,11 @@ def accept(session: Session, referral: Referral, actor: str) -> Referral:
     if consultation is not None:
         consultation.status = "accepted"
         session.add(consultation)
+        centre = session.get(Centre, referral.centre_id)
+        if centre is not None:
+            person = person_of(settings, consultation)
+            notices.seeker_accepted(session, settings, consultation_id=consultation.id,
+                                    person=person, centre=centre)  # fmt: skip
     session.flush()
     return referral
 

@@ -1,5 +1,6 @@
 """Periodic housekeeping beside the dispatcher: expire unanswered referrals (and route their
-requests on), drop old idempotency records."""
+requests on), remind centres by e-mail 24 h before a referral expires, drop old idempotency
+records."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Engine
 from app import dispatcher
 from app.db import session_scope, utcnow
 from app.models import IdempotencyRecord
-from app.services import referrals, reports
+from app.services import notices, referrals, reports
 from app.settings import Settings
 
 log = logging.getLogger("ttx.sweeper")
@@ -32,6 +33,7 @@ def sweep(engine: Engine, settings: Settings) -> int:
     now = utcnow()
     with session_scope(engine) as session:
         expired = referrals.expire_due(session, settings, now)
+        notices.remind_due(session, settings, now)
         session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now))  # type: ignore[arg-type]
     with session_scope(engine) as session:
         reports.catch_up(session, now=now)  # the days just closed, before anyone asks

@@ -47,6 +47,7 @@ from app.web import (
     pages,
     request_pages,
     search,
+    status_page,
     templating,
 )
 
@@ -61,7 +62,7 @@ def install(app: FastAPI) -> None:
 
     Called by the app factory after `problems.install` (it wraps those handlers)."""
     templating.mount_static(app)
-    for module in (search, request_pages, pages, centre_answer, centre_inbox):
+    for module in (search, request_pages, pages, centre_answer, centre_inbox, status_page):
         app.include_router(module.router)
     errors.install(app)
     centre_inbox.install(app)  # signed out: to the inbox's sign-in page

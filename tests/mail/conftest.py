@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -70,3 +72,17 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found
     return found.group(1)
+
+
+def centre_mail(service: Service, count: int = 1) -> list[Any]:
+    """The messages sent to centres (their `equipeN@` addresses), once `count` have come."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [m for m in service.mailbox.messages if m.recipients[0].startswith("equipe")]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
+
+
+def seeker_mail(service: Service) -> list[Any]:
+    return [m for m in service.mailbox.messages if not m.recipients[0].startswith("equipe")]

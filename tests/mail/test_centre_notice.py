@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.models import AuditEntry, DeliveryAttempt, OutboxEvent, Referral
 from tests.helpers.intake import request_body
-from tests.mail.conftest import HTML, Service, csrf_of, link_path
+from tests.mail.conftest import HTML, Service, centre_mail, csrf_of, link_path
 
 
 def submit(service: Service, centre_ref: str = "tr-a", **overrides: object) -> dict[str, object]:
@@ -38,7 +38,7 @@ def test_a_notice_reaches_the_centre_and_marks_the_referral_delivered(
     consultation = submit(mail_service)
     assert mail_service.mailbox.messages == []  # queued with the request, sent by the worker
     mail_service.deliver()
-    [notice] = mail_service.mailbox.wait_for(1)
+    [notice] = centre_mail(mail_service)
     assert notice.recipients == ("equipe0@example.org",)
     assert notice.subject.startswith("Une nouvelle demande vous a été acheminée")
     assert f"Référence : {consultation['id']}" in notice.text
@@ -47,7 +47,9 @@ def test_a_notice_reaches_the_centre_and_marks_the_referral_delivered(
     assert notice.html and link_path(notice.html)
     assert referral_state(mail_service, consultation["id"])[0][1] == "delivered"
     with Session(mail_service.engine) as s:
-        [event] = s.scalars(select(OutboxEvent).where(OutboxEvent.channel == "email")).all()
+        [event] = s.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == "mail.referral_notice")
+        ).all()
         assert event.status == "delivered" and "sealed" in event.payload
         assert "equipe0" not in str(event.payload)  # the address is sealed at rest too
 
@@ -55,7 +57,7 @@ def test_a_notice_reaches_the_centre_and_marks_the_referral_delivered(
 def test_the_link_opens_a_page_that_changes_nothing(mail_service: Service) -> None:
     consultation = submit(mail_service)
     mail_service.deliver()
-    path = link_path(mail_service.mailbox.wait_for(1)[0].text)
+    path = link_path(centre_mail(mail_service)[0].text)
     before = referral_state(mail_service, consultation["id"])
     for _ in range(3):  # a mail scanner, then the person, then a reload
         page = mail_service.client.get(path, headers=HTML)
@@ -75,7 +77,7 @@ def test_the_link_opens_a_page_that_changes_nothing(mail_service: Service) -> No
 def test_accepting_shows_the_contact_details_once_audited(mail_service: Service) -> None:
     consultation = submit(mail_service)
     mail_service.deliver()
-    path = link_path(mail_service.mailbox.wait_for(1)[0].text)
+    path = link_path(centre_mail(mail_service)[0].text)
     client = mail_service.client
     token = csrf_of(client.get(path, headers=HTML).text)
     refused = client.post(path, data={"action": "accept"}, headers=HTML)
@@ -109,7 +111,7 @@ def test_accepting_shows_the_contact_details_once_audited(mail_service: Service)
 def test_declining_moves_the_request_on_and_the_next_centre_is_told(mail_service: Service) -> None:
     consultation = submit(mail_service)
     mail_service.deliver()
-    path = link_path(mail_service.mailbox.wait_for(1)[0].text)
+    path = link_path(centre_mail(mail_service)[0].text)
     client = mail_service.client
     token = csrf_of(client.get(path, headers=HTML).text)
     missing = client.post(path, data={"action": "decline", "csrf_token": token}, headers=HTML)
@@ -133,7 +135,7 @@ def test_declining_moves_the_request_on_and_the_next_centre_is_told(mail_service
     states = referral_state(mail_service, consultation["id"])
     assert [s for _, s in states] == ["declined", "pending"]
     mail_service.deliver()
-    second = mail_service.mailbox.wait_for(2)[1]
+    second = centre_mail(mail_service, 2)[1]
     assert second.recipients != ("equipe0@example.org",)
     assert link_path(second.text) != path
 
@@ -141,7 +143,7 @@ def test_declining_moves_the_request_on_and_the_next_centre_is_told(mail_service
 def test_ask_axtra_is_written_in_the_history_and_changes_no_state(mail_service: Service) -> None:
     consultation = submit(mail_service)
     mail_service.deliver()
-    path = link_path(mail_service.mailbox.wait_for(1)[0].text)
+    path = link_path(centre_mail(mail_service)[0].text)
     token = csrf_of(mail_service.client.get(path, headers=HTML).text)
     asked = mail_service.client.post(
         path,
@@ -159,7 +161,7 @@ def test_ask_axtra_is_written_in_the_history_and_changes_no_state(mail_service: 
 def test_forged_and_altered_links_get_a_clear_404(mail_service: Service) -> None:
     submit(mail_service)
     mail_service.deliver()
-    path = link_path(mail_service.mailbox.wait_for(1)[0].text)
+    path = link_path(centre_mail(mail_service)[0].text)
     head, mac = path.rsplit("/", 1)[1].split(".")
     flipped = mac[:-1] + ("A" if mac[-1] != "A" else "B")
     for bad in [
@@ -195,7 +197,9 @@ def test_an_unreachable_smtp_server_never_blocks_intake(mail_service: Service) -
     assert referral_state(mail_service, consultation["id"])[0][1] == "pending"
     mail_service.deliver()
     with Session(mail_service.engine) as s:
-        [event] = s.scalars(select(OutboxEvent).where(OutboxEvent.channel == "email")).all()
+        [event] = s.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == "mail.referral_notice")
+        ).all()
         attempts = s.scalars(
             select(DeliveryAttempt).where(DeliveryAttempt.event_id == event.id)
         ).all()

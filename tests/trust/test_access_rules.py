@@ -133,6 +133,11 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/en/inbox/request/{token}"): PUBLIC,
     ("POST", "/boite/demande/{token}"): FORM,
     ("POST", "/en/inbox/request/{token}"): FORM,
+    # A job seeker's status page: the signed token in the path is the only key.
+    ("GET", "/demande/suivi/{token}"): PUBLIC,
+    ("GET", "/en/request/status/{token}"): PUBLIC,
+    ("POST", "/demande/suivi/{token}"): FORM,
+    ("POST", "/en/request/status/{token}"): FORM,
     # The centres' web inbox: its sign-in pages are open (their forms as FORM); the rest
     # needs a centre's session (a GET goes to the sign-in page, anything else 401).
     **{("GET", p): PUBLIC for p in ("/boite/connexion", "/en/inbox/sign-in", "/boite/lien",
