@@ -2,8 +2,9 @@
 
 `plan` reads what the directory holds for the file's refs (a few set-based SELECTs, no ORM
 instances) and classes each record: new, updated (with the fields that change), unchanged,
-deactivated. `write` sends the plan as executemany INSERTs, UPDATEs and DELETEs inside the
-caller's transaction, parents first: on any error the transaction rolls back whole.
+deactivated. `write` sends the plan as bulk INSERTs (`app.db.bulk_insert`: COPY on PostgreSQL), executemany
+UPDATEs and DELETEs inside the caller's transaction, parents first: on any error the
+transaction rolls back whole.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
 from app import dispatcher
-from app.db import insert_rows, utcnow
+from app.db import bulk_insert, utcnow
 from app.models import (
     Centre,
     CentreClientGroup,
@@ -41,6 +42,7 @@ LOCATION_COLUMNS: Final = (
     "address", "municipality", "municipality_code", "postal_code", "lat", "lon", "region_code",
 )  # fmt: skip
 CHUNK: Final = 1000  # rows per statement, and refs per IN list
+BULK_CHUNK: Final = 10_000  # new centres per round of bulk inserts
 
 
 @dataclass
@@ -163,8 +165,8 @@ def write(session: Session, plan: Plan, *, progress: Callable[[int], None] | Non
     if not new and not changed:
         return
     now = utcnow()
-    for chunk in _chunks(new):
-        insert_rows(session, Centre, *(_centre_row(c, now, created=True) for c in chunk))
+    for chunk in _chunks(new, BULK_CHUNK):
+        bulk_insert(session, Centre, [_centre_row(c, now, created=True) for c in chunk])
         _children(session, chunk, replace=False)
     for chunk in _chunks(changed):
         _update(session, chunk, now)
@@ -225,13 +227,10 @@ def _children(session: Session, chunk: Sequence[Change], *, replace: bool) -> No
                 "secret": centre.inbox.secret, "enabled": True, "disabled_reason": None,
                 "disabled_at": None, "consecutive_failures": 0, "created_at": utcnow(),
             })  # fmt: skip
-    if locations:
-        insert_rows(session, Location, *locations)
+    bulk_insert(session, Location, locations)
     for name, model, _ in LINKS:
-        if links[name]:
-            insert_rows(session, model, *links[name])
-    if inboxes:
-        insert_rows(session, InboxEndpoint, *inboxes)
+        bulk_insert(session, model, links[name])
+    bulk_insert(session, InboxEndpoint, inboxes)
 
 
 def _delete_old(session: Session, chunk: Sequence[Change]) -> None:

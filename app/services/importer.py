@@ -9,7 +9,9 @@ transaction with Core bulk INSERTs (`app.services.import_writer`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +67,13 @@ def load(
     max_records: int | None = MAX_API_RECORDS,
 ) -> Loaded:
     """Read a file into its records, each with its row or record number."""
+    with cycles_collected_after():
+        return _load(raw, filename, content_type, sheet, max_records)
+
+
+def _load(
+    raw: bytes, filename: str, content_type: str, sheet: str | None, max_records: int | None
+) -> Loaded:
     table = read_file(raw, filename=filename, content_type=content_type, sheet=sheet)
     if table.kind == "json":
         records = [Record(i, r) for i, r in enumerate(table.records, start=1)]
@@ -98,6 +107,35 @@ def import_records(
     """Validate and place every record, compare with the directory, and write unless
     `dry_run`. Any problem raises `InvalidInput` with every error, and nothing is written.
     `loaded` may also be a list of JSON records (DESIGN §5), as code and tests build them."""
+    with cycles_collected_after():
+        return _import(session, loaded, rules, dry_run, lang, progress)
+
+
+@contextmanager
+def cycles_collected_after() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a file is read or imported.
+
+    An import keeps every record alive until it commits; each automatic collection walks them
+    all again, so the cost grows with the square of the file: a 50,000-centre file took 49 s
+    with the collector and 14 s without (bench_import). Nothing here needs cycles collected
+    early; the collector resumes (if it was on) when the block ends."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _import(
+    session: Session,
+    loaded: Loaded | list[Any],
+    rules: Rules | None,
+    dry_run: bool,
+    lang: Lang,
+    progress: Progress | None,
+) -> ImportReport:
     if not isinstance(loaded, Loaded):
         records = [Record(i, r) for i, r in enumerate(loaded, start=1)]
         loaded = Loaded(Table("json", records=list(loaded)), records)

@@ -68,6 +68,9 @@ def test_great_circle_matches_geopy() -> None:
     km = great_circle_km(*montreal, *quebec)
     assert km == pytest.approx(great_circle(montreal, quebec).km, rel=1e-9)
     assert km == pytest.approx(geodesic(montreal, quebec).km, rel=5e-3)
+    pairs = [((0.0, 179.9), (0.0, -179.9)), ((62.58, -74.0), (45.0, -57.1)), (quebec, quebec)]
+    for a, b in pairs:
+        assert great_circle_km(*a, *b) == pytest.approx(great_circle(a, b).km, rel=1e-9, abs=1e-9)
 
 
 def test_haversine_is_vectorised_and_agrees_with_great_circle() -> None:
