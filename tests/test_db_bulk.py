@@ -16,7 +16,6 @@ from app.db import bulk_insert, insert_rows, utcnow
 from app.models import Centre, CentreRegion, Location
 from tests.conftest import both_backends
 
-
 NOW = utcnow()
 
 

@@ -2,9 +2,9 @@
 
 `plan` reads what the directory holds for the file's refs (a few set-based SELECTs, no ORM
 instances) and classes each record: new, updated (with the fields that change), unchanged,
-deactivated. `write` sends the plan as bulk INSERTs (`app.db.bulk_insert`: COPY on PostgreSQL), executemany
-UPDATEs and DELETEs inside the caller's transaction, parents first: on any error the
-transaction rolls back whole.
+deactivated. `write` sends the plan as bulk INSERTs (`app.db.bulk_insert`: COPY on
+PostgreSQL), executemany UPDATEs and DELETEs inside the caller's transaction, parents first:
+on any error the transaction rolls back whole.
 """
 
 from __future__ import annotations
