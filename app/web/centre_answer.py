@@ -6,6 +6,7 @@ audited). A forged, expired or answered link gets a page that says so, with a 4x
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -116,7 +117,7 @@ def request_labels(view: dict[str, Any], lang: Lang) -> dict[str, Any]:
     return {
         "reference": view["reference"], "state": view["state"], "centre_name": view["centre_name"],
         "deadline": notices.when(view["expires_at"], lang),
-        "place": location.get("label") or vocabulary.region_name(
+        "place": _no_postal_code(location.get("label")) or vocabulary.region_name(
             str(location.get("region_code") or ""), lang),
         "needs": [vocabulary.label("specialties", c, lang) for c in criteria.get("needs") or []],
         "groups": [vocabulary.label("client_groups", c, lang)
@@ -125,5 +126,13 @@ def request_labels(view: dict[str, Any], lang: Lang) -> dict[str, Any]:
         if criteria.get("language") else None,
         "modes": [vocabulary.label("modes", c, lang) for c in criteria.get("modes") or []],
         "age": criteria.get("age"),
-        "reasons": [r.get(lang) or r.get("code") for r in view["reasons"] if isinstance(r, dict)],
+        "why": [r.get(lang) or r.get("code") for r in view["reasons"] if isinstance(r, dict)],
     }  # fmt: skip
+
+
+_POSTAL_CODE = re.compile(r"\b[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d\b,?\s*")
+
+
+def _no_postal_code(label: object) -> str:
+    """The place without the person's postal code (a municipality is enough to answer)."""
+    return _POSTAL_CODE.sub("", str(label or "")).strip(" ,")

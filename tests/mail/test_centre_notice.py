@@ -68,6 +68,8 @@ def test_the_link_opens_a_page_that_changes_nothing(mail_service: Service) -> No
     for personal in ("Marie", "Exemple", "marie@example.org", "555 0199", "Je cherche"):
         assert personal not in html
     assert page.headers["cache-control"] == "no-store"
+    assert "no_capacity, out_of_area" not in html  # the match's reasons, not the decline codes
+    assert "Pourquoi votre centre" in html
     english = mail_service.client.get(
         path.replace("/boite/demande/", "/en/inbox/request/"), headers=HTML
     )
@@ -211,3 +213,11 @@ def test_an_unreachable_smtp_server_never_blocks_intake(mail_service: Service) -
     assert [a.outcome for a in attempts] == ["failure"] and "refused" in (
         attempts[0].error or ""
     ).lower()
+
+
+def test_the_page_names_the_place_without_the_postal_code() -> None:
+    from app.web.centre_answer import _no_postal_code
+
+    assert _no_postal_code("G9A 1A1, Trois-Rivières") == "Trois-Rivières"
+    assert _no_postal_code("g9a1a1") == ""
+    assert _no_postal_code("Trois-Rivières") == "Trois-Rivières"
