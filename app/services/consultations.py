@@ -59,6 +59,12 @@ def submit(
     person = body.person.model_dump()
     consultation = Submitted(uuid.uuid4(), "routed" if ranking else "unrouted", now)
     criteria = _criteria(body, place.to_dict())
+    # Read before the pipeline (which sends writes only): where the first centre's notices go.
+    notify = (
+        notices.centre_addresses(session, uuid.UUID(ranking[0]["centre_id"]))
+        if ranking and settings.mail_enabled
+        else None
+    )
     with pipelined(session):  # six INSERTs, one round trip on PostgreSQL
         insert_rows(session, Consultation, {
             "id": consultation.id, "created_at": now, "status": consultation.status,
@@ -85,7 +91,7 @@ def submit(
             session, settings,
             consultation_id=consultation.id, criteria=criteria, attempt=1,
             centre=referrals.CentreRef(id=uuid.UUID(best.id), ref=best.ref), entry=ranking[0],
-            actor=_actor(principal), person=person, message=body.message,
+            actor=_actor(principal), person=person, message=body.message, notify=notify,
         )  # fmt: skip
         notices.seeker_confirmation(
             session, settings, consultation_id=consultation.id, person=person,

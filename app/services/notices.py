@@ -53,12 +53,14 @@ def referral_notice(
     expires_at: datetime,
     now: datetime | None = None,
     reminder: bool = False,
+    addresses: list[str] | None = None,
 ) -> int:
     """Queue the notice of a new referral (or its reminder) to each of the centre's
-    `notify_emails`; returns how many. Nothing when e-mail is off."""
+    `notify_emails` (read here unless given); returns how many. Nothing when e-mail is off."""
     if not settings.mail_enabled:
         return 0
-    addresses = centre_addresses(session, centre_id)
+    if addresses is None:
+        addresses = centre_addresses(session, centre_id)
     if not addresses:
         return 0
     token = referral_links.token_for(settings, referral_id, centre_id, expires_at)

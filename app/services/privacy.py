@@ -142,11 +142,17 @@ def anonymise(session: Session, consultation: Consultation) -> None:
         col(OutboxEvent.subject_id).in_([r.id for r in rows]),
         OutboxEvent.event_type == "referral.created",  # a cancellation holds nothing personal
     )
-    for event in session.exec(created).all():
+    # The person's own e-mails hold their address: emptied, and never sent if still queued.
+    mailed = select(OutboxEvent).where(
+        col(OutboxEvent.subject_id) == consultation.id, col(OutboxEvent.channel) == "email"
+    )
+    for event in [*session.exec(created).all(), *session.exec(mailed).all()]:
         kept: dict[str, Any] = {
             k: event.payload[k] for k in ("type", "timestamp") if k in event.payload
         }
         event.payload = {**kept, "data": {"anonymised": True}}
+        if event.channel == "email" and event.status == "pending":
+            event.status = "cancelled"
         session.add(event)
 
 

@@ -87,8 +87,10 @@ def insert_referral(
     actor: str,
     person: dict[str, Any] | None,
     message: str | None,
+    notify: list[str] | None = None,
 ) -> Opened:
-    """Write a referral, its first history row and its sealed `referral.created` webhook.
+    """Write a referral, its first history row and its sealed `referral.created` webhook,
+    and its e-mail notices (to `notify` when the caller read the centre's addresses).
 
     Rows are inserted directly (no ORM instances): the consultation row must exist in the
     transaction already, and the consultation's status is the caller's to set."""
@@ -122,7 +124,7 @@ def insert_referral(
     )
     notices.referral_notice(
         session, settings, referral_id=referral.id, consultation_id=consultation_id,
-        centre_id=centre.id, expires_at=referral.expires_at, now=now,
+        centre_id=centre.id, expires_at=referral.expires_at, now=now, addresses=notify,
     )  # fmt: skip
     return referral
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.models import AuditEntry, Centre, Referral
+from tests.conftest import both_backends
 from tests.helpers.intake import request_body
 from tests.mail.conftest import HTML, Service, csrf_of
 
@@ -69,6 +70,7 @@ def test_links_go_only_to_a_centres_notice_addresses(mail_service: Service) -> N
     )
 
 
+@both_backends
 def test_a_signed_in_centre_sees_answers_and_sets_its_intake(mail_service: Service) -> None:
     ids = mail_service.centre_ids()
     consultation = mail_service.client.post(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.models import AuditEntry, DeliveryAttempt, OutboxEvent, Referral
+from tests.conftest import both_backends
 from tests.helpers.intake import request_body
 from tests.mail.conftest import HTML, Service, centre_mail, csrf_of, link_path
 
@@ -76,6 +77,7 @@ def test_the_link_opens_a_page_that_changes_nothing(mail_service: Service) -> No
     assert english.status_code == 200 and "Accept the request" in english.text
 
 
+@both_backends
 def test_accepting_shows_the_contact_details_once_audited(mail_service: Service) -> None:
     consultation = submit(mail_service)
     mail_service.deliver()

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app.db import utcnow
 from app.models import Consultation, OutboxEvent, Referral
 from app.services.sweeper import sweep
+from tests.conftest import both_backends
 from tests.helpers.intake import request_body
 from tests.mail.conftest import HTML, Service, centre_mail, csrf_of, link_path, seeker_mail
 
@@ -56,6 +57,7 @@ def shift(service: Service, referral_id: uuid.UUID, **values: object) -> None:
         s.commit()
 
 
+@both_backends
 def test_a_whole_flow_sends_no_personal_field(mail_service: Service) -> None:
     ids = mail_service.centre_ids()
     answered = mail_service.client.post("/v1/consultations", json=body(ids["tr-a"]))
@@ -158,3 +160,20 @@ def test_no_seeker_mail_when_they_prefer_the_phone(mail_service: Service) -> Non
     assert answer_.status_code == 201
     mail_service.deliver()
     assert seeker_mail(mail_service) == [] and len(centre_mail(mail_service)) == 1
+
+
+def test_erasure_empties_and_stops_the_persons_own_mail(mail_service: Service) -> None:
+    ids = mail_service.centre_ids()
+    cid = mail_service.client.post("/v1/consultations", json=body(ids["tr-a"])).json()["id"]
+    erased = mail_service.client.post(
+        "/v1/admin/privacy/erase", headers=mail_service.admin,
+        json={"email": PERSON["email"], "confirm": True},
+    )  # fmt: skip
+    assert erased.status_code == 200, erased.text
+    with Session(mail_service.engine) as s:
+        events = s.scalars(
+            select(OutboxEvent).where(OutboxEvent.subject_id == uuid.UUID(cid))
+        ).all()
+        assert events and all(e.status == "cancelled" and "sealed" not in e.payload for e in events)
+    mail_service.deliver()
+    assert seeker_mail(mail_service) == []
