@@ -95,6 +95,12 @@ class BacklogCollector(Collector):
                 select(func.min(ev.next_attempt_at))
                 .select_from(EVENT.join(ENDPOINT, ep.centre_id == ev.centre_id))
                 .where(ev.status == "pending", ev.next_attempt_at <= now, ep.enabled.is_(True))
+                .where(ev.channel == "webhook")
+            ).scalar()
+            oldest_mail = conn.execute(
+                select(func.min(ev.next_attempt_at)).where(
+                    ev.status == "pending", ev.next_attempt_at <= now, ev.channel == "email"
+                )
             ).scalar()
             referrals: dict[str, int] = dict(
                 conn.execute(select(ref.state, func.count()).group_by(ref.state)).all()
@@ -117,6 +123,16 @@ class BacklogCollector(Collector):
             "ttx_outbox_oldest_due_seconds",
             "How long the oldest due webhook (enabled endpoint) has waited; 0 when none.",
             age,
+        )
+        mail_age = (
+            0.0
+            if oldest_mail is None
+            else max(0.0, (now - _aware(oldest_mail, now)).total_seconds())
+        )
+        yield _gauge(
+            "ttx_mail_oldest_due_seconds",
+            "How long the oldest due e-mail has waited (TTX_SMTP_URL down?); 0 when none.",
+            mail_age,
         )
         family = GaugeMetricFamily("ttx_referrals", "Referrals by state.", labels=["state"])
         for state in ("pending", "delivered", "accepted", "declined", "expired", "cancelled"):
