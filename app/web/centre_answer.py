@@ -51,7 +51,7 @@ async def answer(request: Request, session: SessionDep, token: str) -> HTMLRespo
     """Accept, decline or ask AXTRA (the button's `action`), as the inbox API would."""
     form = await form_of(request)
     settings: Settings = request.app.state.settings
-    action = form.get("action")
+    action = single(form, "action")
     try:
         referral = referral_links.referral_of(
             session, settings, token, usable=action not in ("accept", "decline")
@@ -61,10 +61,10 @@ async def answer(request: Request, session: SessionDep, token: str) -> HTMLRespo
             done = referral_answers.accept(session, settings, referral, actor)
         elif action == "decline":
             done = referral_answers.decline(
-                session, settings, referral, actor, form.get("reason"), form.get("note")
+                session, settings, referral, actor, single(form, "reason"), single(form, "note")
             )
         elif action == "ask":
-            done = referral_answers.ask_axtra(session, referral, actor, form.get("note"))
+            done = referral_answers.ask_axtra(session, referral, actor, single(form, "note"))
         else:
             raise Conflict("referral_action_unknown")
         session.flush()
@@ -136,3 +136,14 @@ _POSTAL_CODE = re.compile(r"\b[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d\b,?\s*")
 def _no_postal_code(label: object) -> str:
     """The place without the person's postal code (a municipality is enough to answer)."""
     return _POSTAL_CODE.sub("", str(label or "")).strip(" ,")
+
+
+_MANY = object()  # a field sent more than once: no answer may be read from it
+
+
+def single(form: Any, name: str) -> object:
+    """The one value of a form field; a field sent twice gives a value every check refuses."""
+    values = form.getlist(name)
+    if len(values) > 1:
+        return _MANY
+    return values[0] if values else None

@@ -26,7 +26,7 @@ from app.services import centre_inbox, inbox, referral_answers, referrals, signi
 from app.settings import Settings
 from app.web import sessions, urls
 from app.web.admin.access import FormDep, client_of, limit
-from app.web.centre_answer import answered_page, closed_page, request_labels
+from app.web.centre_answer import answered_page, closed_page, request_labels, single
 from app.web.criteria import FieldError
 from app.web.templating import render
 
@@ -175,7 +175,7 @@ def answer(
 ) -> HTMLResponse:
     """Accept or decline one of the centre's referrals (the inbox API's transitions)."""
     settings: Settings = request.app.state.settings
-    action = form.get("action")
+    action = single(form, "action")
     try:
         try:
             wanted = uuid.UUID(referral_id)
@@ -185,8 +185,8 @@ def answer(
         if action == "accept":
             done = referral_answers.accept(session, settings, referral, member.actor)
         elif action == "decline":
-            done = referral_answers.decline(session, settings, referral, member.actor,
-                                            form.get("reason"), form.get("note"))  # fmt: skip
+            reason, note = single(form, "reason"), single(form, "note")
+            done = referral_answers.decline(session, settings, referral, member.actor, reason, note)
         else:
             raise Conflict("referral_action_unknown")
         session.flush()
@@ -201,10 +201,10 @@ def answer(
 def intake(request: Request, session: SessionDep, member: MemberDep, form: FormDep) -> Response:
     """The centre's intake status (open, paused) and weekly capacity."""
     lang = urls.lang_of_request(request)
-    capacity = form.get("weekly_capacity")
+    capacity = single(form, "weekly_capacity")
     try:
         data = IntakeUpdate.model_validate({
-            "intake_status": form.get("intake_status"),
+            "intake_status": single(form, "intake_status"),
             "weekly_capacity": capacity.strip() if isinstance(capacity, str) else capacity,
         })  # fmt: skip
     except ValidationError as exc:

@@ -142,3 +142,19 @@ def test_without_a_session_answers_are_refused(mail_service: Service) -> None:
         "/boite/reponse/x", data={"action": "accept", "csrf_token": token}, headers=HTML
     )
     assert answer.status_code == 401
+
+
+def test_several_people_sign_in_and_a_removed_address_is_signed_out(mail_service: Service) -> None:
+    centre_id = mail_service.centre_ids()["tr-a"]
+    both = {"notify_emails": ["equipe0@example.org", "equipe-b@example.org"]}
+    patched = mail_service.client.patch(f"/v1/admin/centres/{centre_id}", json=both,
+                                        headers=mail_service.admin)  # fmt: skip
+    assert patched.status_code == 200
+    sign_in(mail_service, "equipe-b@example.org")
+    inbox = mail_service.client.get("/boite", headers=HTML)
+    assert inbox.status_code == 200 and "equipe-b@example.org" in inbox.text
+    alone = {"notify_emails": ["equipe0@example.org"]}
+    assert mail_service.client.patch(f"/v1/admin/centres/{centre_id}", json=alone,
+                                     headers=mail_service.admin).status_code == 200  # fmt: skip
+    gone = mail_service.client.get("/boite", headers=HTML, follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == "/boite/connexion"

@@ -223,3 +223,24 @@ def test_the_page_names_the_place_without_the_postal_code() -> None:
     assert _no_postal_code("G9A 1A1, Trois-Rivières") == "Trois-Rivières"
     assert _no_postal_code("g9a1a1") == ""
     assert _no_postal_code("Trois-Rivières") == "Trois-Rivières"
+
+
+def test_hostile_answers_are_refused_and_change_nothing(mail_service: Service) -> None:
+    consultation = submit(mail_service)
+    mail_service.deliver()
+    path = link_path(centre_mail(mail_service)[0].text)
+    client = mail_service.client
+    token = csrf_of(client.get(path, headers=HTML).text)
+    for form, status in [
+        ({"action": "decline", "reason": "no_capacity", "note": "x" * 5000}, 422),
+        ({"action": "decline", "reason": "no_capacity", "note": "nul\x00byte"}, 422),
+        ({"action": "decline", "reason": "<script>alert(1)</script>"}, 422),
+        ({"action": "decline", "reason": ["no_capacity", "other"]}, 422),
+        ({"action": "explode"}, 409),
+        ({}, 409),
+        ({"action": "ask", "note": "x" * 5000}, 422),
+    ]:
+        answer = client.post(path, data={**form, "csrf_token": token}, headers=HTML)
+        assert answer.status_code in (status, 422), (form, answer.status_code)
+        assert "<script>alert(1)</script>" not in answer.text
+    assert referral_state(mail_service, consultation["id"])[0][1] == "delivered"
