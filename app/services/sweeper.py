@@ -1,6 +1,6 @@
 """Periodic housekeeping beside the dispatcher: expire unanswered referrals (and route their
 requests on), remind centres by e-mail 24 h before a referral expires, drop old idempotency
-records."""
+records and the sign-in links and web sessions that ended a month ago."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from app import dispatcher
 from app.db import session_scope, utcnow
 from app.models import IdempotencyRecord
-from app.services import notices, referrals, reports
+from app.services import notices, referrals, reports, signin
 from app.settings import Settings
 
 log = logging.getLogger("ttx.sweeper")
@@ -35,6 +35,7 @@ def sweep(engine: Engine, settings: Settings) -> int:
         expired = referrals.expire_due(session, settings, now)
         notices.remind_due(session, settings, now)
         session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now))  # type: ignore[arg-type]
+        signin.forget_old(session, now=now)
     with session_scope(engine) as session:
         reports.catch_up(session, now=now)  # the days just closed, before anyone asks
     return expired

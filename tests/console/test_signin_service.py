@@ -246,3 +246,18 @@ def test_ttx_staff_add_list_remove(
     assert main(["staff", "remove", "luc@example.org"]) == 1
     with Session(engine) as s:
         assert s.scalars(select(StaffMember)).one().removed_at is not None
+
+
+@both_backends
+def test_the_sweeper_forgets_links_ended_a_month_ago(engine: Engine) -> None:
+    from app.services.sweeper import sweep
+
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        for days in (40, 1):
+            signin.issue(session, kind="centre", subject_id=SUBJECT,
+                         email=f"old{days}@example.org", now=now - timedelta(days=days))  # fmt: skip
+    sweep(engine, get_settings())
+    with Session(engine) as session:
+        left = session.scalars(select(SigninLink.email)).all()
+    assert left == ["old1@example.org"]
