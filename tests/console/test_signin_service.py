@@ -255,8 +255,8 @@ def test_the_sweeper_forgets_links_ended_a_month_ago(engine: Engine) -> None:
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         for days in (40, 1):
-            signin.issue(session, kind="centre", subject_id=SUBJECT,
-                         email=f"old{days}@example.org", now=now - timedelta(days=days))  # fmt: skip
+            when, email = now - timedelta(days=days), f"old{days}@example.org"
+            signin.issue(session, kind="centre", subject_id=SUBJECT, email=email, now=when)
     sweep(engine, get_settings())
     with Session(engine) as session:
         left = session.scalars(select(SigninLink.email)).all()
