@@ -3,6 +3,7 @@ caller (key, role, rate limit)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
@@ -84,15 +85,24 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
                 await gate.end(rollback, session)
                 raise
             await gate.end(Session.commit, session)
-    follow_commit(state, session.info)
+    await follow_commit(state, session.info)
 
 
-def follow_commit(state: State, info: dict[str, Any]) -> None:
+async def follow_commit(state: State, info: dict[str, Any]) -> None:
     """Bring what this process holds in memory up to a committed transaction: the directory
     snapshot (`centres.mark_directory_changed`) and the open referrals per centre that the
-    ranking's load reads (`referrals.insert_referral`)."""
+    ranking's load reads (`referrals.insert_referral`).
+
+    The directory is refreshed in a worker thread before the response is sent, so the
+    writer's next request sees its write; other requests keep reading the snapshot in place
+    meanwhile. Should that refresh fail, the background refresher catches up later."""
     if info.get("directory_changed"):
-        state.directory.invalidate()
+        index: DirectoryIndex = state.directory
+        with anyio.CancelScope(shield=True):
+            try:
+                await anyio.to_thread.run_sync(index.refresh)
+            except Exception:  # the write is committed: its answer stands
+                logging.getLogger("ttx.directory").exception("directory refresh failed")
     tracker: LoadTracker = state.load
     for centre_id in info.get("referrals_opened", ()):
         tracker.add(centre_id)
@@ -110,8 +120,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 async def get_directory(request: Request) -> Directory:
-    """The directory snapshot: at once when fresh, else refreshed in a worker thread (the
-    refresh reads the database), so the hot path never leaves the event loop."""
+    """The directory snapshot, at once (built in a worker thread only when the app started
+    without one, its database not migrated yet)."""
     index: DirectoryIndex = request.app.state.directory
     snapshot = index.peek()
     return snapshot if snapshot is not None else await run_in_threadpool(index.get)

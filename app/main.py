@@ -85,6 +85,7 @@ def create_app(
         finally:
             for worker in workers:
                 worker.stop()
+            app.state.directory.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -136,12 +137,15 @@ def create_app(
 
 
 def _warm_directory(app: FastAPI) -> None:
-    """Build the directory snapshot and its ranking index before the first request; a
-    database not migrated yet is left for /readyz to report."""
+    """Build the directory snapshot and its ranking index before the first request, then
+    keep it up to date in the background; a database not migrated yet is left for /readyz to
+    report (the first request builds the snapshot then)."""
+    index: DirectoryIndex = app.state.directory
     try:
-        app.state.directory.get().match_index  # noqa: B018  (a cached property: builds it)
+        index.get()
     except SQLAlchemyError:
         logging.getLogger("ttx").warning("directory not loaded at start-up: is it migrated?")
+    index.start()
 
 
 def _start_background(settings: Settings, engine: Engine) -> list[Any]:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import Column, ForeignKey, String
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Uuid
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.db import JSONType, UTCDateTime, utcnow
@@ -179,3 +179,29 @@ class DirectoryState(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     version: int = Field(default=0)
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+CHANGE_KINDS = ("upsert", "remove")
+
+
+class DirectoryChange(SQLModel, table=True):
+    """One centre changed by one directory transaction: the log replicas follow.
+
+    Written with the `directory_state` bump, in the same transaction as the change
+    (`services.centres.mark_directory_changed`); `version` is the state's version that
+    transaction reached. Versions are contiguous: a replica at version v reads the rows above
+    v, and when v + 1 is no longer there (pruned by the sweeper) it rebuilds in full. `kind`
+    is `remove` when the centre left the public directory, `upsert` otherwise; a replica
+    reads the centre again either way."""
+
+    __tablename__ = "directory_change"
+    __table_args__ = (
+        CheckConstraint("kind IN ('upsert', 'remove')", name="kind"),
+        Index("ix_directory_change_version", "version"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    version: int
+    centre_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    kind: str = Field(max_length=10)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

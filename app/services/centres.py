@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
@@ -20,6 +20,7 @@ from app.models import (
     CentreClientGroup,
     CentreRegion,
     CentreSpecialty,
+    DirectoryChange,
     DirectoryState,
     InboxEndpoint,
     Location,
@@ -50,14 +51,38 @@ SCALAR_FIELDS = (
 )  # fmt: skip
 
 
-def mark_directory_changed(session: Session) -> None:
-    """Bump the directory version (replicas refresh) and flag the session (this one refreshes)."""
-    state = session.get(DirectoryState, 1)
-    if state is None:
-        state = DirectoryState(id=1, version=0)
-    state.version += 1
-    state.changed_at = utcnow()
-    session.add(state)
+def mark_directory_changed(
+    session: Session, centre_ids: Iterable[uuid.UUID], *, removed: Iterable[uuid.UUID] = ()
+) -> None:
+    """Log a directory change in the caller's transaction: bump the `directory_state`
+    version, write a `directory_change` row per centre at that version (`upsert` for
+    `centre_ids`, `remove` for `removed`: centres that left the public directory), and flag
+    the session (this process refreshes once it commits).
+
+    Every directory write comes through here, so no replica misses one. The bump is a plain
+    UPDATE run at once: it locks the state row until commit, so two directory transactions
+    take versions in the order they commit, and the log's versions are contiguous."""
+    now = utcnow()
+    kinds = dict.fromkeys(centre_ids, "upsert") | dict.fromkeys(removed, "remove")
+    if not kinds:
+        return
+    state = DirectoryState.__table__  # type: ignore[attr-defined]
+    version = session.execute(
+        update(state)
+        .where(state.c.id == 1)
+        .values(version=state.c.version + 1, changed_at=now)
+        .returning(state.c.version)
+    ).scalar_one_or_none()
+    if version is None:  # a database made without the migrations' first row
+        version = 1
+        session.execute(insert(state).values(id=1, version=version, changed_at=now))
+    session.execute(
+        insert(DirectoryChange.__table__),  # type: ignore[attr-defined]
+        [
+            {"version": version, "centre_id": centre_id, "kind": kind, "at": now}
+            for centre_id, kind in kinds.items()
+        ],
+    )
     session.info["directory_changed"] = True
 
 
@@ -99,8 +124,8 @@ def create_centre(session: Session, data: CentreIn, *, rules: Rules | None = Non
     locations = resolve_locations(data.locations, ["body", "locations"], geocode=rules.geocode)
     apply_fields(session, centre, data, locations)
     session.add(centre)
-    mark_directory_changed(session)
     session.flush()
+    mark_directory_changed(session, [centre.id])
     return centre
 
 
@@ -134,9 +159,16 @@ def update_centre(
         set_inbox(session, centre, data.inbox)
     centre.updated_at = utcnow()
     session.add(centre)
-    mark_directory_changed(session)
     session.flush()
+    _mark_centre(session, centre)
     return centre
+
+
+def _mark_centre(session: Session, centre: Centre) -> None:
+    if centre.active:
+        mark_directory_changed(session, [centre.id])
+    else:
+        mark_directory_changed(session, (), removed=[centre.id])
 
 
 def deactivate_centre(session: Session, centre_id: uuid.UUID) -> Centre:
@@ -145,8 +177,8 @@ def deactivate_centre(session: Session, centre_id: uuid.UUID) -> Centre:
     centre.active = False
     centre.updated_at = utcnow()
     session.add(centre)
-    mark_directory_changed(session)
     session.flush()
+    mark_directory_changed(session, (), removed=[centre.id])
     return centre
 
 

@@ -1,31 +1,39 @@
-"""The read-mostly directory, held in memory and rebuilt when the directory changes.
+"""The read-mostly directory, held in memory and brought up to date by its change log.
 
-Public reads and matching never go through the ORM per request: they read this index. A write
-on this process invalidates it at once (the session scope calls `invalidate()` after a commit
-that changed the directory); other replicas notice the `directory_state` version within
-`directory_refresh_seconds`.
+Public reads and matching never go through the database per request: they read a
+`Directory`, an immutable snapshot. A background thread (`DirectoryIndex.start`, from the
+app's lifespan) polls `directory_state` every `directory_refresh_seconds`; when the version
+moved it reads the `directory_change` rows since its own version, reads those centres again,
+and swaps in a new snapshot that shares everything else with the previous one (or rebuilds in
+full when the log no longer reaches back). Requests only read the current reference, so they
+never wait on a refresh. A write on this process brings the snapshot up to date before its
+response is sent (`app.deps.get_session`), so its client's next request sees it.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
+import logging
 import threading
-import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from app.geo import GeoError, get_resolver
 from app.geo.text import tokens
 from app.hsds import HsdsCatalogue
 from app.matching import MatchIndex
-from app.models import Centre, DirectoryState
-from app.services.centres import CENTRE_LOADS, to_public
+from app.services.centres import to_public
+from app.services.directory_rows import CentreRecord, load_centres, read_changes, state_version
+from app.services.matching import profile_of
 from app.taxonomy import LANGUAGES
+
+log = logging.getLogger("ttx.directory")
 
 
 def search_words(text: str) -> str:
@@ -68,42 +76,91 @@ class Entry:
     feature_json: bytes
 
 
+def _order(entry: Entry) -> tuple[str, str]:
+    return entry.name.casefold(), entry.ref
+
+
+Loader = Callable[[], list[CentreRecord]]
+
+
 class Directory:
-    """An immutable snapshot of the active directory at one version."""
+    """An immutable snapshot of the active directory at one version.
 
-    def __init__(self, version: int, centres: list[Centre]) -> None:
+    `entries` are sorted by name (then ref); `match_index` ranks the same centres. A snapshot
+    made by `changed` shares its unchanged entries with the previous one."""
+
+    def __init__(
+        self,
+        version: int,
+        entries: Sequence[Entry],
+        match_index: MatchIndex,
+        region_counts: dict[str, int],
+        loader: Loader | None = None,
+    ) -> None:
         self.version = version
-        self.centres = centres
-        self.entries = [
-            _entry(c) for c in sorted(centres, key=lambda c: (c.name.casefold(), c.ref))
-        ]
-        self.by_id = {e.id: e for e in self.entries}
-        self.by_ref = {e.ref: e for e in self.entries}
+        self.entries = entries
+        self.by_id = {e.id: e for e in entries}
+        self.by_ref = {e.ref: e for e in entries}
+        self.match_index = match_index
+        self.region_counts = region_counts
+        self._load = loader
 
-    @cached_property
-    def region_counts(self) -> dict[str, int]:
-        return dict(Counter(code for e in self.entries for code in e.regions))
+    @classmethod
+    def build(
+        cls, version: int, centres: Iterable[CentreRecord], loader: Loader | None = None
+    ) -> Directory:
+        """The snapshot of these centres (the inactive ones are left out)."""
+        active = [c for c in centres if c.active]
+        entries = sorted((_entry(c) for c in active), key=_order)
+        counts = Counter(code for e in entries for code in e.regions)
+        index = MatchIndex([profile_of(c) for c in active])  # type: ignore[arg-type]
+        return cls(version, entries, index, dict(counts), loader)
 
-    @cached_property
-    def match_index(self) -> MatchIndex:
-        from app.services.matching import build_index
-
-        return build_index(self.centres)
+    def changed(
+        self, version: int, centres: Sequence[CentreRecord], gone: Iterable[str] = ()
+    ) -> Directory:
+        """This snapshot with `centres` read anew (an inactive one leaves) and the centres
+        of `gone` (ids) removed; what is unchanged is shared."""
+        drop = {*gone, *(str(c.id) for c in centres)}
+        added = [c for c in centres if c.active]
+        entries = list(self.entries)
+        counts = Counter(self.region_counts)
+        for centre_id in drop:
+            old = self.by_id.get(centre_id)
+            if old is not None:
+                at = bisect.bisect_left(entries, _order(old), key=_order)
+                del entries[at]
+                counts.subtract(old.regions)
+        for entry in map(_entry, added):
+            bisect.insort(entries, entry, key=_order)
+            counts.update(entry.regions)
+        kept = [p for p in self.match_index.profiles if p.id not in drop]
+        index = MatchIndex(kept + [profile_of(c) for c in added])  # type: ignore[arg-type]
+        return Directory(
+            version, entries, index, {k: n for k, n in counts.items() if n > 0}, self._load
+        )
 
     @cached_property
     def hsds(self) -> HsdsCatalogue:
-        """The directory as Open Referral HSDS records (built on first use)."""
+        """The directory as Open Referral HSDS records: built from the database on first use,
+        once per snapshot."""
         return HsdsCatalogue(self.centres_by_name)
 
     @cached_property
-    def centres_by_name(self) -> list[Centre]:
-        by_id = {str(c.id): c for c in self.centres}
-        return [by_id[e.id] for e in self.entries]
+    def centres_by_name(self) -> list[CentreRecord]:
+        """The active centres read from the database, in the order of `entries`."""
+        by_id = {str(c.id): c for c in (self._load() if self._load else [])}
+        return [by_id[e.id] for e in self.entries if e.id in by_id]
 
     @cached_property
     def geojson(self) -> bytes:
         features = b",".join(e.feature_json for e in self.entries if e.feature_json)
         return b'{"type":"FeatureCollection","features":[' + features + b"]}"
+
+    @cached_property
+    def languages(self) -> frozenset[str]:
+        """The languages some centre speaks."""
+        return frozenset(code for e in self.entries for code in e.languages)
 
     def search(
         self,
@@ -142,8 +199,8 @@ class Directory:
         ]
 
 
-def _entry(centre: Centre) -> Entry:
-    public = to_public(centre)
+def _entry(centre: CentreRecord) -> Entry:
+    public = to_public(centre)  # type: ignore[arg-type]
     text = " ".join(
         [centre.name, centre.ref, centre.description_fr or "", centre.description_en or ""]
         + [loc.municipality or "" for loc in centre.locations]
@@ -178,44 +235,77 @@ def _entry(centre: Centre) -> Entry:
 
 
 class DirectoryIndex:
-    """Holds the current snapshot and rebuilds it when the stored version moves."""
+    """Holds the current snapshot; a background thread brings it up to the database."""
 
     def __init__(self, engine: Engine, refresh_seconds: float) -> None:
         self._engine = engine
         self._refresh_seconds = refresh_seconds
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one refresh at a time
+        self._swapped = threading.Condition()
         self._snapshot: Directory | None = None
-        self._checked_at = 0.0
-        self._stale = True
-
-    def invalidate(self) -> None:
-        self._stale = True
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def peek(self) -> Directory | None:
-        """The snapshot when it is fresh, else None; never blocks (for the event loop)."""
-        snap = self._snapshot
-        due = time.monotonic() - self._checked_at > self._refresh_seconds
-        return snap if snap is not None and not self._stale and not due else None
+        """The current snapshot (None before the first build); never blocks."""
+        return self._snapshot
 
     def get(self) -> Directory:
-        """The current snapshot; at most `refresh_seconds` behind another replica's writes."""
-        snap = self.peek()
-        if snap is not None:
-            return snap
-        with self._lock:
-            return self._refresh()
+        """The current snapshot, built first when there is none yet (blocks then)."""
+        snap = self._snapshot
+        return snap if snap is not None else self.refresh()
 
-    def _refresh(self) -> Directory:
-        with Session(self._engine) as session:
-            state = session.get(DirectoryState, 1)
-            version = state.version if state else 0
+    def start(self) -> None:
+        """Poll the change log every `refresh_seconds` in a background thread until `stop`."""
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="ttx-directory", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._refresh_seconds):
+            try:
+                self.refresh()
+            except Exception:  # the refresher must outlive a database outage
+                log.exception("directory refresh failed; will try again")
+
+    def refresh(self) -> Directory:
+        """Bring the snapshot up to the database and swap it in: the centres the change log
+        names since the snapshot's version, or everything when the log no longer reaches
+        back. Blocking: for a worker thread."""
+        with self._lock:
             snap = self._snapshot
-            if snap is None or self._stale or version != snap.version:
-                self._stale = False
-                centres = session.scalars(
-                    select(Centre).where(col(Centre.active).is_(True)).options(*CENTRE_LOADS)
-                ).all()
-                snap = Directory(version, list(centres))
+            with Session(self._engine) as session:
+                changes = None if snap is None else read_changes(session, snap.version)
+                if snap is None or changes is None:
+                    version = state_version(session)  # read first: the centres are as new
+                    snap = Directory.build(version, load_centres(session), self._loader)
+                elif changes[1]:
+                    version, changed = changes
+                    snap = snap.changed(version, load_centres(session, changed), map(str, changed))
+                else:
+                    return snap
+            with self._swapped:
                 self._snapshot = snap
-            self._checked_at = time.monotonic()
+                self._swapped.notify_all()
             return snap
+
+    def wait_for(self, version: int, timeout: float) -> Directory | None:
+        """The snapshot once it reached `version`, waiting up to `timeout` seconds for the
+        refresher to swap it in; None if it did not (for tests and benchmarks)."""
+
+        def reached() -> bool:
+            return self._snapshot is not None and self._snapshot.version >= version
+
+        with self._swapped:
+            return self._snapshot if self._swapped.wait_for(reached, timeout) else None
+
+    def _loader(self) -> list[CentreRecord]:
+        with Session(self._engine) as session:
+            return load_centres(session)

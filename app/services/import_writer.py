@@ -171,8 +171,12 @@ def write(session: Session, plan: Plan, *, progress: Callable[[int], None] | Non
     for chunk in _chunks(changed):
         _update(session, chunk, now)
         _children(session, chunk, replace=True)
-    mark_directory_changed(session)
     session.flush()
+    mark_directory_changed(
+        session,
+        [c.centre_id for c in (*new, *changed) if c.active],
+        removed=[c.centre_id for c in (*new, *changed) if not c.active],
+    )
 
 
 def _centre_row(change: Change, now: Any, *, created: bool) -> dict[str, Any]:

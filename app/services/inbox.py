@@ -84,6 +84,6 @@ def update_intake(
     if data.weekly_capacity is not None:
         centre.weekly_capacity = data.weekly_capacity
     session.add(centre)
-    mark_directory_changed(session)
     session.flush()
+    mark_directory_changed(session, [centre.id])
     return centre

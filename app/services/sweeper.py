@@ -1,6 +1,7 @@
 """Periodic housekeeping beside the dispatcher: expire unanswered referrals (and route their
 requests on), remind centres by e-mail 24 h before a referral expires, drop old idempotency
-records and the sign-in links and web sessions that ended a month ago."""
+records, the sign-in links and web sessions that ended a month ago and the directory's
+change log older than a day."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app import dispatcher
 from app.db import session_scope, utcnow
 from app.models import IdempotencyRecord
 from app.services import notices, referrals, reports, signin
+from app.services.directory_rows import prune_changes
 from app.settings import Settings
 
 log = logging.getLogger("ttx.sweeper")
@@ -36,6 +38,7 @@ def sweep(engine: Engine, settings: Settings) -> int:
         notices.remind_due(session, settings, now)
         session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now))  # type: ignore[arg-type]
         signin.forget_old(session, now=now)
+        prune_changes(session, now)
     with session_scope(engine) as session:
         reports.catch_up(session, now=now)  # the days just closed, before anyone asks
     return expired

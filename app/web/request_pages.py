@@ -27,7 +27,7 @@ from app.web import submission, urls, vocabulary
 from app.web.contact import Contact, check_contact
 from app.web.criteria import Checked, Criteria, MultiMapping, check
 from app.web.pages import NOTICE_VERSION
-from app.web.search import directory_languages, public_centres
+from app.web.search import directory_languages, public_centre
 from app.web.security import form_of, sign, signed
 from app.web.templating import render
 
@@ -109,7 +109,7 @@ async def confirmation(request: Request) -> HTMLResponse:
 
         raise NotFound("confirmation_not_found")
     directory = await get_directory(request)
-    centre = public_centres(directory).get(parts[2])
+    centre = public_centre(directory, parts[2])
     return render(request, "confirmation.html", {
         "reference": parts[0], "routed": parts[1] == "routed", "centre": centre,
         "by": _long_date(parts[3], lang),
@@ -163,15 +163,14 @@ async def _read(request: Request, data: MultiMapping, lang: Lang) -> Step:
     wanted = situation(step.checked.request, step.checked.place)
     outcome = directory.match_index.rank(wanted, load=await get_load(request, directory))
     step.eligible = outcome.eligible_count
-    public = public_centres(directory)
     if step.centre_id:
         if step.centre_id not in directory.by_id:
             step.ineligible = ["gone"]
         else:
             step.ineligible = directory.match_index.explain_ineligible(step.centre_id, wanted)
-        step.destination = public.get(step.centre_id)
+        step.destination = public_centre(directory, step.centre_id)
     elif outcome.results:
-        step.destination = public.get(outcome.results[0].centre_id)
+        step.destination = public_centre(directory, outcome.results[0].centre_id)
     return step
 
 
@@ -202,7 +201,7 @@ async def _form_page(
     directory = await get_directory(request)
     return render(request, "request.html", {
         "criteria": criteria, "contact": contact, "centre_id": centre_id,
-        "centre": public_centres(directory).get(centre_id), "query": criteria.query(),
+        "centre": public_centre(directory, centre_id), "query": criteria.query(),
         "form_errors": errors, "errors_by_field": {e.field: e.text for e in errors},
         "candidates": candidates or [], "notice_version": NOTICE_VERSION,
         "options": vocabulary.options(lang, languages=directory_languages(directory)),

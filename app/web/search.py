@@ -52,11 +52,10 @@ async def search(request: Request) -> HTMLResponse:
         return render(request, "search.html", context, status=200)
     load = await get_load(request, directory)
     outcome = directory.match_index.rank(situation(checked.request, checked.place), load=load)
-    public = public_centres(directory)
     cards = [
         _card(directory, r.centre_id, lang, rank=r.rank, distance=r.distance_km, reasons=r.reasons)
         for r in outcome.results
-        if r.centre_id in public
+        if r.centre_id in directory.by_id
     ]
     return render(request, "results.html", context | {
         "place": checked.place, "cards": cards, "excluded": sum(outcome.excluded.values()),
@@ -68,7 +67,7 @@ async def search(request: Request) -> HTMLResponse:
 async def centre(request: Request, centre_id: str) -> HTMLResponse:
     directory = await get_directory(request)
     lang = urls.lang_of_request(request)
-    found = public_centres(directory).get(_uuid_text(centre_id))
+    found = public_centre(directory, _uuid_text(centre_id))
     if found is None:
         raise NotFound("centre_not_active_page")
     criteria = Criteria.read(request.query_params)
@@ -150,10 +149,15 @@ def _card(
     }
 
 
-@lru_cache(maxsize=1024)
 def _centre_view(directory: Directory, centre_id: str, lang: Lang) -> dict[str, Any]:
-    """A centre's labels and texts in `lang`, once per directory snapshot."""
-    centre = public_centres(directory)[centre_id]
+    """A centre's labels and texts in `lang` (kept for the last 1,024 asked for)."""
+    return _view_of(directory.by_id[centre_id].public_json, centre_id, lang)
+
+
+@lru_cache(maxsize=1024)
+def _view_of(public_json: bytes, centre_id: str, lang: Lang) -> dict[str, Any]:
+    # Keyed by the centre's JSON, not by the snapshot: an edit elsewhere keeps the entry.
+    centre = _public_of(public_json)
     labels = vocabulary.labels_of(centre, lang)
     meta = (
         gettext("web.results.modes", lang, modes=", ".join(labels["modes"]))
@@ -177,15 +181,21 @@ def _km(distance: float, lang: Lang) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
-@lru_cache(maxsize=4)
-def public_centres(directory: Directory) -> dict[str, dict[str, Any]]:
-    """The public fields of every active centre of this snapshot, by id (once per snapshot)."""
-    return {e.id: json.loads(e.public_json) for e in directory.entries}
+def public_centre(directory: Directory, centre_id: str) -> dict[str, Any] | None:
+    """The public fields of an active centre of this snapshot, or None (read from its JSON:
+    the last 1,024 are kept)."""
+    entry = directory.by_id.get(centre_id)
+    return None if entry is None else _public_of(entry.public_json)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1024)
+def _public_of(public_json: bytes) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(public_json)
+    return found
+
+
 def directory_languages(directory: Directory) -> frozenset[str]:
-    return frozenset(code for e in directory.entries for code in e.languages)
+    return directory.languages
 
 
 def _uuid_text(value: str) -> str:

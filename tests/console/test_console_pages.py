@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.models import ApiKey, AuditEntry, Centre, Consultation, OutboxEvent
+from app.models import ApiKey, AuditEntry, Centre, Consultation, DirectoryChange, OutboxEvent
 from app.services import keys
 from tests.console.conftest import csrf_of
 from tests.console.test_console_requests import unrouted
@@ -59,6 +59,13 @@ def test_directory_search_edit_pause_deactivate(staff: TestClient, console_engin
         row = s.get(Centre, centre.id)
         assert row is not None and not row.active and row.name == "Centre renommé"
     assert {"centre_update", "centre_pause", "centre_deactivate"} <= _actions(console_engine)
+    with Session(console_engine) as s:  # each edit logged for the replicas (edit, pause, remove)
+        log = s.scalars(
+            select(DirectoryChange.kind)
+            .where(DirectoryChange.centre_id == centre.id)
+            .order_by(DirectoryChange.version)  # type: ignore[arg-type]
+        ).all()
+    assert log[-3:] == ["upsert", "upsert", "remove"]
     assert staff.post(f"/admin/centres/{centre.id}/etat", data={"action": "explode",
                       "csrf_token": token}).status_code == 404  # fmt: skip
 
