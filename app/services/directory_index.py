@@ -19,7 +19,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -38,8 +38,17 @@ log = logging.getLogger("ttx.directory")
 
 def search_words(text: str) -> str:
     """What `q=` compares: the resolver's folding (accents, case, hyphens and spaces alike,
-    `St`/`Ste` as `Saint`/`Sainte`), words joined by one space."""
-    return " ".join(tokens(text))
+    `St`/`Ste` as `Saint`/`Sainte`), words joined by one space.
+
+    Folded a whitespace-separated piece at a time, the last pieces seen kept: spaces separate
+    words either way, and a directory's descriptions repeat the same words, so building the
+    search text of 100,000 centres folds each word once rather than every character of them."""
+    return " ".join([word for piece in text.split() for word in _piece_words(piece)])
+
+
+@lru_cache(maxsize=1 << 16)
+def _piece_words(piece: str) -> tuple[str, ...]:
+    return tokens(piece)
 
 
 # `espagnol`, `Spanish`: a language named in French or English finds the centres speaking it.
@@ -96,11 +105,14 @@ class Directory:
         match_index: MatchIndex,
         region_counts: dict[str, int],
         loader: Loader | None = None,
+        *,
+        by_id: dict[str, Entry] | None = None,
+        by_ref: dict[str, Entry] | None = None,
     ) -> None:
         self.version = version
         self.entries = entries
-        self.by_id = {e.id: e for e in entries}
-        self.by_ref = {e.ref: e for e in entries}
+        self.by_id = {e.id: e for e in entries} if by_id is None else by_id
+        self.by_ref = {e.ref: e for e in entries} if by_ref is None else by_ref
         self.match_index = match_index
         self.region_counts = region_counts
         self._load = loader
@@ -124,21 +136,23 @@ class Directory:
         drop = {*gone, *(str(c.id) for c in centres)}
         added = [c for c in centres if c.active]
         entries = list(self.entries)
+        by_id, by_ref = dict(self.by_id), dict(self.by_ref)
         counts = Counter(self.region_counts)
         for centre_id in drop:
-            old = self.by_id.get(centre_id)
+            old = by_id.pop(centre_id, None)
             if old is not None:
                 at = bisect.bisect_left(entries, _order(old), key=_order)
                 del entries[at]
+                del by_ref[old.ref]
                 counts.subtract(old.regions)
         for entry in map(_entry, added):
             bisect.insort(entries, entry, key=_order)
+            by_id[entry.id] = by_ref[entry.ref] = entry
             counts.update(entry.regions)
         kept = [p for p in self.match_index.profiles if p.id not in drop]
         index = MatchIndex(kept + [profile_of(c) for c in added])  # type: ignore[arg-type]
-        return Directory(
-            version, entries, index, {k: n for k, n in counts.items() if n > 0}, self._load
-        )
+        counted = {k: n for k, n in counts.items() if n > 0}
+        return Directory(version, entries, index, counted, self._load, by_id=by_id, by_ref=by_ref)
 
     @cached_property
     def hsds(self) -> HsdsCatalogue:
@@ -199,6 +213,16 @@ class Directory:
         ]
 
 
+_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared(codes: Iterable[str]) -> frozenset[str]:
+    """One object for each set of codes: directories repeat the same few sets (about 200
+    bytes per set and centre otherwise). The pool only grows with new combinations."""
+    found = frozenset(codes)
+    return _SETS.setdefault(found, found)
+
+
 def _entry(centre: CentreRecord) -> Entry:
     public = to_public(centre)  # type: ignore[arg-type]
     text = " ".join(
@@ -221,11 +245,11 @@ def _entry(centre: CentreRecord) -> Entry:
         id=str(centre.id),
         ref=centre.ref,
         name=centre.name,
-        regions=frozenset(centre.regions_served),
-        specialties=frozenset(centre.specialties),
-        client_groups=frozenset(centre.client_groups),
-        languages=frozenset(centre.languages),
-        municipality_codes=frozenset(
+        regions=_shared(centre.regions_served),
+        specialties=_shared(centre.specialties),
+        client_groups=_shared(centre.client_groups),
+        languages=_shared(centre.languages),
+        municipality_codes=_shared(
             loc.municipality_code for loc in centre.locations if loc.municipality_code
         ),
         search_text=search_words(text),
