@@ -96,7 +96,13 @@ class Directory:
     """An immutable snapshot of the active directory at one version.
 
     `entries` are sorted by name (then ref); `match_index` ranks the same centres. A snapshot
-    made by `changed` shares its unchanged entries with the previous one."""
+    made by `changed` shares its unchanged entries with the previous one.
+
+    Held per centre: its `Entry` (code sets shared between centres, the folded search text,
+    the public JSON and GeoJSON features serialised), its matching profile, columns and
+    result fragments, and its place in `by_id` and `by_ref`: about 8 KB at 100,000 centres
+    (docs/scale.md). No ORM object is kept. The HSDS catalogue is built from the database on
+    first use, once per snapshot (a full read at every first HSDS request after an edit)."""
 
     def __init__(
         self,
