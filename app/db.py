@@ -64,7 +64,7 @@ SQLITE_BUSY_SECONDS = 30
 
 
 def make_engine(settings: Settings) -> Engine:
-    url = settings.database_url
+    url = settings.database_url.get_secret_value()
     if url.startswith("sqlite"):
         connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
         pool: dict[str, Any] = {}  # in memory: one connection per thread, no pool to size

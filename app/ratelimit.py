@@ -43,7 +43,7 @@ class RateLimiter:
     def __init__(self, settings: Settings) -> None:
         self.shared = settings.redis_url is not None
         self._redis = (
-            MovingWindowRateLimiter(storage_from_string(settings.redis_url))
+            MovingWindowRateLimiter(storage_from_string(settings.redis_url.get_secret_value()))
             if settings.redis_url is not None
             else None
         )

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER = "change-me"
@@ -45,12 +45,17 @@ def weak_secret(value: str) -> str | None:
 class Settings(BaseSettings):
     """Every knob of the service. Tests build their own instance instead of the cached one."""
 
-    model_config = SettingsConfigDict(env_prefix="TTX_", env_file=None, extra="ignore")
+    # A refused value is not echoed in the error: it may be a secret.
+    model_config = SettingsConfigDict(
+        env_prefix="TTX_", env_file=None, extra="ignore", hide_input_in_errors=True
+    )
 
     env: Literal["development", "production"] = "development"
-    database_url: str = "sqlite:///./ttx.db"
+    # A server's URL may carry its password: every such setting is a `SecretStr`, shown as
+    # `**********` in a repr or a log line, and read with `.get_secret_value()` where used.
+    database_url: SecretStr = SecretStr("sqlite:///./ttx.db")
     # Encrypts personal fields at rest. Comma-separated, newest first, so keys can be rotated.
-    secret_key: str = PLACEHOLDER
+    secret_key: SecretStr = SecretStr(PLACEHOLDER)
     embedded_dispatcher: bool = True
     directory_refresh_seconds: float = Field(default=5.0, ge=0.1)
     # Requests holding a database session at once (app.deps.SessionGate); the others wait their
@@ -67,7 +72,7 @@ class Settings(BaseSettings):
     delivery_per_endpoint: int | None = Field(default=None, ge=1, le=64)
     # GET /metrics: open in development; with a token, only with `Authorization: Bearer …`;
     # in production off (404) until a token is set.
-    metrics_token: str | None = Field(default=None, min_length=16)
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
     # `ttx worker` serves its own metrics on this port (127.0.0.1 unless told), when set.
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     worker_metrics_host: str = "127.0.0.1"
@@ -76,7 +81,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     retention_days: int = Field(default=365, ge=1)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
-    redis_url: str | None = None
+    redis_url: SecretStr | None = None
     rate_limit_public: str = "20/minute"
     rate_limit_partner: str = "600/minute"
     # A centre's own tools poll its inbox: generous for a loop once a second, not for a flood.
@@ -99,7 +104,7 @@ class Settings(BaseSettings):
     max_headers: int = Field(default=100, ge=10, le=1000)
     # E-mail (app/mail, docs/email.md): off while TTX_SMTP_URL is unset. `smtp://host:port`,
     # `smtp+starttls://user:pass@host` or `smtps://user:pass@host`.
-    smtp_url: str | None = None
+    smtp_url: SecretStr | None = None
     mail_from: str = "Trouve ton X <no-reply@trouvetonx.example.org>"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # The base of every link a message carries (the site as people reach it).
@@ -120,14 +125,15 @@ class Settings(BaseSettings):
 
     @field_validator("smtp_url")
     @classmethod
-    def _smtp_url_parses(cls, value: str | None) -> str | None:
+    def _smtp_url_parses(cls, value: SecretStr | None) -> SecretStr | None:
         from app.mail.smtp import smtp_url_problem
 
-        if value:
-            problem = smtp_url_problem(value)
+        if value is not None and value.get_secret_value():
+            problem = smtp_url_problem(value.get_secret_value())
             if problem:
                 raise ValueError(f"TTX_SMTP_URL: {problem}")
-        return value or None
+            return value
+        return None
 
     @field_validator("public_url")
     @classmethod
@@ -159,7 +165,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_weak_secrets_in_production(self) -> Settings:
         if self.env == "production":
-            problem = weak_secret(self.secret_key)
+            problem = weak_secret(self.secret_key.get_secret_value())
             if problem:
                 raise ValueError(f"TTX_SECRET_KEY {problem} (TTX_ENV=production)")
             if self.smtp_url and not self.public_url.startswith("https://"):
@@ -172,7 +178,7 @@ class Settings(BaseSettings):
 
     @property
     def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+        return self.database_url.get_secret_value().startswith("sqlite")
 
 
 @lru_cache

@@ -10,7 +10,7 @@ import ssl
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -45,7 +45,7 @@ class Job:
     attempt: int
     endpoint_id: uuid.UUID
     url: str
-    secret: str
+    secret: str = field(repr=False)  # the endpoint's signing secret: kept out of logs
     body: bytes
     # Set when the URL may not be called (a production rule): the attempt fails without sending.
     refused: str | None = None

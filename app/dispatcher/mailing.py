@@ -52,7 +52,7 @@ class MailRoute:
     ) -> MailRoute:
         if not settings.smtp_url:
             return cls("smtp://unset", refused="e-mail is off on this worker (TTX_SMTP_URL unset)")
-        target = parse_smtp_url(settings.smtp_url)
+        target = parse_smtp_url(settings.smtp_url.get_secret_value())
         return cls(
             target.origin, target, settings.mail_from, settings.smtp_timeout_seconds, tls_context
         )

@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import bindparam, case, exists
 from sqlmodel import Session
 
@@ -55,7 +56,7 @@ def enqueue(
     subject_id: uuid.UUID | None,
     data: Mapping[str, Any],
     now: datetime | None = None,
-    seal_key: str | None = None,
+    seal_key: SecretStr | None = None,
     channel: str = "webhook",
 ) -> Queued:
     """Queue a webhook for a centre, or an e-mail, inside the caller's transaction.
@@ -113,7 +114,7 @@ _INSERT = OutboxEvent.__table__.insert().values(  # type: ignore[attr-defined]
 _INSERT_MAIL = OutboxEvent.__table__.insert().values(status="pending")  # type: ignore[attr-defined]
 
 
-def _open(token: str, key: str | None) -> Any:
+def _open(token: str, key: SecretStr | None) -> Any:
     if key is None:
         raise ValueError("the body is sealed and this worker has no TTX_SECRET_KEY")
     return decrypt_json(key, token)
@@ -125,7 +126,7 @@ def new_webhook_id() -> str:
 
 
 def webhook_body(
-    event_type: str, moment: datetime, data: Mapping[str, Any], seal_key: str | None = None
+    event_type: str, moment: datetime, data: Mapping[str, Any], seal_key: SecretStr | None = None
 ) -> dict[str, Any]:
     """The document sent to the centre, `{"type", "timestamp", "data"}` (DESIGN §8), as
     stored: with `seal_key`, `data` is encrypted at rest (`sealed`); `type` and `timestamp`
@@ -137,7 +138,7 @@ def webhook_body(
     return {"type": event_type, "timestamp": stamp, "data": to_json_value(dict(data))}
 
 
-def encode_body(payload: Mapping[str, Any], key: str | None = None) -> bytes:
+def encode_body(payload: Mapping[str, Any], key: SecretStr | None = None) -> bytes:
     """Serialise a stored body with `type` first, whatever key order the database kept,
     opening a sealed `data` with `key` (ValueError when it cannot)."""
     data = payload["data"] if "sealed" not in payload else _open(payload["sealed"], key)

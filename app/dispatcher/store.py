@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import Row, case, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -32,7 +33,7 @@ def claim(
     now: datetime,
     lease: timedelta,
     production: bool,
-    seal_key: str | None = None,
+    seal_key: SecretStr | None = None,
     park_after: int = PARK_AFTER,
     skip_endpoints: Sequence[uuid.UUID] = (),
     mail: MailRoute | None = None,
@@ -75,9 +76,16 @@ def _leased(engine: Engine, due: Any, *, worker: str, now: datetime, lease: time
 
 
 def _claim_mail(
-    engine: Engine, route: MailRoute, *, worker: str, limit: int, now: datetime,
-    lease: timedelta, seal_key: str | None, park_after: int,
-) -> list[Job]:  # fmt: skip
+    engine: Engine,
+    route: MailRoute,
+    *,
+    worker: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    seal_key: SecretStr | None,
+    park_after: int,
+) -> list[Job]:
     due = (
         select(OutboxEvent.id)
         .where(
@@ -95,7 +103,7 @@ def _claim_mail(
     return [_mail_job(row, route, seal_key) for row in rows]
 
 
-def _mail_job(row: Row[Any], route: MailRoute, seal_key: str | None) -> Job:
+def _mail_job(row: Row[Any], route: MailRoute, seal_key: SecretStr | None) -> Job:
     refused = route.refused
     try:
         body = encode_body(row.payload, seal_key)
@@ -110,9 +118,17 @@ def _mail_job(row: Row[Any], route: MailRoute, seal_key: str | None) -> Job:
 
 
 def _claim_webhooks(
-    engine: Engine, *, worker: str, limit: int, now: datetime, lease: timedelta,
-    production: bool, seal_key: str | None, park_after: int, skip_endpoints: Sequence[uuid.UUID],
-) -> list[Job]:  # fmt: skip
+    engine: Engine,
+    *,
+    worker: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    production: bool,
+    seal_key: SecretStr | None,
+    park_after: int,
+    skip_endpoints: Sequence[uuid.UUID],
+) -> list[Job]:
     due = (
         select(OutboxEvent.id)
         .join(InboxEndpoint, col(InboxEndpoint.centre_id) == OutboxEvent.centre_id)
@@ -168,7 +184,7 @@ _NO_MAIL = MailRoute("smtp://unset", refused="e-mail is off on this worker (TTX_
 
 
 def _job(
-    row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool, seal_key: str | None
+    row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool, seal_key: SecretStr | None
 ) -> Job:
     """The job for a claimed row; whatever is wrong with the row becomes the job's `refused`
     (a failed attempt on that event), never an exception that would sink the whole claim."""
@@ -185,7 +201,7 @@ def _job(
 
 
 def _make_job(
-    row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool, seal_key: str | None
+    row: Row[Any], endpoint: Row[Any, Any, Any, Any], production: bool, seal_key: SecretStr | None
 ) -> Job:
     try:
         body, unreadable = encode_body(row.payload, seal_key), None

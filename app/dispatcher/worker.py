@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import httpx
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from app.db import utcnow
@@ -59,7 +60,7 @@ class Dispatcher:
         now: Callable[[], datetime] = utcnow,
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
-        seal_key: str | None = None,
+        seal_key: SecretStr | None = None,
         worker_id: str | None = None,
         rng: random.Random | None = None,
         park_after: int = store.PARK_AFTER,

@@ -38,7 +38,7 @@ def smtp_target(settings: Settings) -> SmtpTarget:
     """The server of `TTX_SMTP_URL` (MailNotConfigured when it is unset)."""
     if not settings.smtp_url:
         raise MailNotConfigured()
-    return parse_smtp_url(settings.smtp_url)
+    return parse_smtp_url(settings.smtp_url.get_secret_value())
 
 
 async def send_mail(

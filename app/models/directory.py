@@ -144,7 +144,7 @@ class InboxEndpoint(SQLModel, table=True):
         sa_column=Column(ForeignKey("centre.id", ondelete="CASCADE"), nullable=False, unique=True),
     )
     url: str = Field(max_length=2000)
-    secret: str = Field(max_length=200)
+    secret: str = Field(max_length=200, repr=False)  # signs webhooks: kept out of reprs
     enabled: bool = Field(default=True)
     disabled_reason: str | None = Field(default=None, max_length=200)
     disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

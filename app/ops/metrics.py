@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -169,8 +170,10 @@ def dispatcher_registry() -> CollectorRegistry:
     return dispatch_metrics.REGISTRY
 
 
-def token_matches(given: str | None, expected: str) -> bool:
+def token_matches(given: str | None, expected: SecretStr) -> bool:
     """`Authorization: Bearer <token>` checked in constant time."""
     if not given or not given.startswith("Bearer "):
         return False
-    return hmac.compare_digest(given.removeprefix("Bearer ").encode(), expected.encode())
+    return hmac.compare_digest(
+        given.removeprefix("Bearer ").encode(), expected.get_secret_value().encode()
+    )

@@ -129,7 +129,7 @@ class InboxIn(Strict):
     url: Annotated[
         str, StringConstraints(max_length=MAX_URL_CHARS), AfterValidator(_check_inbox_url)
     ]
-    secret: Annotated[str, AfterValidator(_check_secret)]
+    secret: Annotated[str, AfterValidator(_check_secret), Field(repr=False)]
 
 
 class CentreFields(Strict):

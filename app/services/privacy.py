@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.crypto import newest_secret
 from app.db import insert_rows, utcnow
 from app.errors import InvalidInput
 from app.models import AuditEntry, Consultation, ContactDigest, OutboxEvent, Referral
@@ -24,7 +25,7 @@ from app.settings import Settings
 
 def contact_digests(settings: Settings, email: str | None, phone: str | None) -> list[str]:
     """Keyed hashes of the normalised contacts (newest secret), for look-ups."""
-    secret = settings.secret_key.split(",")[0].strip().encode()
+    secret = newest_secret(settings.secret_key)
     values = []
     if email:
         values.append("email:" + email.strip().casefold())

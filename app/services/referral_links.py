@@ -19,6 +19,7 @@ from typing import Final
 
 from sqlmodel import Session
 
+from app.crypto import derived_keys
 from app.db import utcnow
 from app.errors import Gone, NotFound
 from app.i18n import Lang
@@ -31,8 +32,7 @@ OPEN: Final = ("pending", "delivered")
 
 
 def _keys(settings: Settings) -> list[bytes]:
-    keys = [k.strip() for k in settings.secret_key.split(",") if k.strip()]
-    return [hmac.new(k.encode(), b"ttx-referral-links-v1", hashlib.sha256).digest() for k in keys]
+    return derived_keys(settings.secret_key, b"ttx-referral-links-v1")
 
 
 def _mac(key: bytes, referral_id: uuid.UUID, centre_id: uuid.UUID, expires_at: datetime) -> str:

@@ -13,6 +13,7 @@ from typing import Final
 
 from sqlmodel import Session
 
+from app.crypto import derived_keys
 from app.errors import Gone, NotFound
 from app.i18n import Lang
 from app.models import Consultation
@@ -23,8 +24,7 @@ PATHS: Final[dict[Lang, str]] = {"fr": "/demande/suivi/{token}", "en": "/en/requ
 
 
 def _keys(settings: Settings) -> list[bytes]:
-    keys = [k.strip() for k in settings.secret_key.split(",") if k.strip()]
-    return [hmac.new(k.encode(), b"ttx-status-links-v1", hashlib.sha256).digest() for k in keys]
+    return derived_keys(settings.secret_key, b"ttx-status-links-v1")
 
 
 def _mac(key: bytes, consultation_id: uuid.UUID) -> str:

@@ -16,6 +16,7 @@ from fastapi import Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from app.crypto import derived_keys
 from app.errors import AppError
 from app.settings import Settings
 
@@ -44,8 +45,7 @@ class CsrfFailed(AppError):
 
 
 def _key(settings: Settings) -> bytes:
-    newest = settings.secret_key.split(",")[0].strip()
-    return hmac.new(newest.encode(), b"ttx-web-csrf-v1", hashlib.sha256).digest()
+    return derived_keys(settings.secret_key, b"ttx-web-csrf-v1")[0]
 
 
 def _token_for(settings: Settings, cookie: str) -> str:
@@ -100,8 +100,7 @@ def _origin_of(request: Request) -> str:
 
 
 def _link_key(settings: Settings) -> bytes:
-    newest = settings.secret_key.split(",")[0].strip()
-    return hmac.new(newest.encode(), b"ttx-web-links-v1", hashlib.sha256).digest()
+    return derived_keys(settings.secret_key, b"ttx-web-links-v1")[0]
 
 
 def sign(settings: Settings, *parts: str) -> str:

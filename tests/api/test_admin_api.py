@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -221,7 +222,9 @@ def test_oversized_body_is_413(client: TestClient, admin_headers: dict[str, str]
 
 
 def test_production_refuses_inboxes_that_reach_inside(settings: Settings) -> None:
-    production = settings.model_copy(update={"env": "production", "secret_key": STRONG_KEY})
+    production = settings.model_copy(
+        update={"env": "production", "secret_key": SecretStr(STRONG_KEY)}
+    )
     with TestClient(create_app(production, embedded_dispatcher=False)) as client:
         headers = make_key(client.app.state.engine, "admin")  # type: ignore[attr-defined]
         for url in ("https://127.0.0.1/x", "http://inbox.example.org/x", "https://10.0.0.8/x",

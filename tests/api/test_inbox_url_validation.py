@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -35,7 +36,7 @@ BAD_URLS = [
 @pytest.fixture(params=["development", "production"])
 def any_env_client(request: pytest.FixtureRequest, settings: Settings) -> Iterator[TestClient]:
     env = request.param
-    chosen = settings.model_copy(update={"env": env, "secret_key": "k" * 40})
+    chosen = settings.model_copy(update={"env": env, "secret_key": SecretStr("k" * 40)})
     with TestClient(create_app(chosen, embedded_dispatcher=False)) as client:
         yield client
 
@@ -133,7 +134,9 @@ def test_a_centre_registers_replaces_and_removes_its_inbox(client: TestClient) -
 
 
 def test_production_rules_apply_to_a_centre_patch_too(settings: Settings) -> None:
-    production = settings.model_copy(update={"env": "production", "secret_key": "k" * 40})
+    production = settings.model_copy(
+        update={"env": "production", "secret_key": SecretStr("k" * 40)}
+    )
     with TestClient(create_app(production, embedded_dispatcher=False)) as client:
         admin = make_key(_engine(client), "admin")
         assert (

@@ -37,7 +37,7 @@ def test_a_burst_of_writes_and_reads_is_all_answered(settings: Settings, engine:
     with Session(engine) as session:
         before = session.scalar(select(func.count()).select_from(ApiKey))
     port = free_port()
-    proc = start_api(settings.database_url, port)
+    proc = start_api(settings.database_url.get_secret_value(), port)
     try:
         with httpx.Client(
             base_url=f"http://127.0.0.1:{port}",

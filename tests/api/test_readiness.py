@@ -94,7 +94,7 @@ def _ttx(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.Com
 
 @pytest.mark.slow
 def test_doctor_and_migrate_report_urls_that_would_now_be_refused(settings: Settings) -> None:
-    env = {"TTX_DATABASE_URL": settings.database_url, "TTX_ENV": "development"}
+    env = {"TTX_DATABASE_URL": settings.database_url.get_secret_value(), "TTX_ENV": "development"}
     app = create_app(settings, embedded_dispatcher=False)
     with TestClient(app) as client:
         headers = make_key(app.state.engine, "admin")
@@ -130,7 +130,7 @@ def _attempts(engine: Engine) -> int:
 def test_ttx_worker_exits_zero_on_sigterm_whatever_receivers_did(
     settings: Settings, tmp_path: Path
 ) -> None:
-    env = {"TTX_DATABASE_URL": settings.database_url, "TTX_ENV": "development"}
+    env = {"TTX_DATABASE_URL": settings.database_url.get_secret_value(), "TTX_ENV": "development"}
     app = create_app(settings, embedded_dispatcher=False)
     table = InboxEndpoint.__table__  # type: ignore[attr-defined]
     with TestClient(app) as client:
@@ -160,5 +160,8 @@ def test_ttx_worker_exits_zero_on_sigterm_whatever_receivers_did(
 
 
 def test_ttx_worker_exits_non_zero_on_its_own_faults(settings: Settings) -> None:
-    bad = {"TTX_DATABASE_URL": settings.database_url, "TTX_WEBHOOK_TIMEOUT_SECONDS": "soon"}
+    bad = {
+        "TTX_DATABASE_URL": settings.database_url.get_secret_value(),
+        "TTX_WEBHOOK_TIMEOUT_SECONDS": "soon",
+    }
     assert _ttx("worker", env=bad, timeout=30).returncode != 0

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 from dispatch_support import SECRET
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from app.dispatcher.delivery import Job
 from app.dispatcher.signing import (
     SignatureError,
     generate_secret,
@@ -17,6 +19,8 @@ from app.dispatcher.signing import (
     signed_headers,
     verify,
 )
+from app.models import InboxEndpoint
+from app.schemas.directory import InboxIn
 
 BODY = '{"type":"referral.created","data":{"message":"Café à Trois-Rivières"}}'.encode()
 
@@ -88,3 +92,15 @@ def test_generated_secrets_are_accepted_by_the_reference_library() -> None:
 def test_malformed_secrets_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="secret"):
         secret_key(bad)
+
+
+def test_the_signing_secret_stays_out_of_reprs() -> None:
+    url = "https://inbox.example.org/hook"
+    job = Job(uuid.uuid4(), "msg_1", 1, uuid.uuid4(), url, SECRET, b"{}")
+    shown = [
+        repr(job),
+        repr(InboxEndpoint(url=url, secret=SECRET)),
+        repr(InboxIn(url=url, secret=SECRET)),
+    ]
+    assert all(url in text and SECRET not in text for text in shown)
+    assert job.secret == SECRET

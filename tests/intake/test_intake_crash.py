@@ -47,7 +47,7 @@ def test_kill_9_under_load_loses_nothing(settings: Settings, engine: Engine) -> 
             session, [centre_record(f"crash-{i}", locations=[TR]) for i in range(3)]
         )
     port = free_port()
-    api = start_api(settings.database_url, port)
+    api = start_api(settings.database_url.get_secret_value(), port)
     acknowledged: list[str] = []
     stop = threading.Event()
     senders = [threading.Thread(target=submit_until_dead, args=(port, acknowledged, stop))

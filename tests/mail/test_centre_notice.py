@@ -8,6 +8,7 @@ import socket
 import uuid
 from html import unescape
 
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -195,7 +196,7 @@ def test_an_unreachable_smtp_server_never_blocks_intake(mail_service: Service) -
         sock.bind(("127.0.0.1", 0))
         dead = sock.getsockname()[1]
     mail_service.settings = mail_service.settings.model_copy(
-        update={"smtp_url": f"smtp://127.0.0.1:{dead}"}
+        update={"smtp_url": SecretStr(f"smtp://127.0.0.1:{dead}")}
     )
     consultation = submit(mail_service)
     assert referral_state(mail_service, consultation["id"])[0][1] == "pending"

@@ -27,6 +27,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 
 from app.main import create_app
 from app.ops.logs import JsonFormatter, RequestIdFilter
@@ -89,12 +90,14 @@ def test_routes_are_templates_and_nothing_personal_is_a_label(client: TestClient
 
 
 def test_production_needs_the_token(settings: Settings) -> None:
-    production = settings.model_copy(update={"env": "production", "secret_key": "k" * 40})
+    production = settings.model_copy(
+        update={"env": "production", "secret_key": SecretStr("k" * 40)}
+    )
     with TestClient(create_app(production, embedded_dispatcher=False)) as client:
         off = client.get("/metrics")
         assert off.status_code == 404 and off.headers["content-type"] == "application/problem+json"
     token = secrets.token_urlsafe(24)
-    guarded = production.model_copy(update={"metrics_token": token})
+    guarded = production.model_copy(update={"metrics_token": SecretStr(token)})
     with TestClient(create_app(guarded, embedded_dispatcher=False)) as client:
         assert client.get("/metrics").status_code == 401
         wrong = {"Authorization": "Bearer " + secrets.token_urlsafe(24)}
@@ -226,7 +229,7 @@ def test_a_worker_exposes_its_own_metrics(settings: Settings, tmp_path: Path) ->
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = os.environ | {
-        "TTX_DATABASE_URL": settings.database_url,
+        "TTX_DATABASE_URL": settings.database_url.get_secret_value(),
         "TTX_WORKER_METRICS_PORT": str(port),
         "TTX_LOG_FORMAT": "json",
     }

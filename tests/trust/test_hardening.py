@@ -285,7 +285,8 @@ def test_a_claim_left_by_a_killed_process_is_taken_over(
         client.post("/v1/admin/centres/import", json=doc, headers=admin_headers).status_code == 200
     )
     died = subprocess.run(
-        [sys.executable, "-c", CLAIM_AND_DIE, settings.database_url, json.dumps(REQUEST)],
+        [sys.executable, "-c", CLAIM_AND_DIE, settings.database_url.get_secret_value(),
+         json.dumps(REQUEST)],
         check=False, timeout=60,
     )  # fmt: skip
     assert died.returncode == -9

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -107,10 +108,11 @@ def test_key_rotation(client: TestClient, admin_headers: dict[str, str], engine:
                       settings: Settings) -> None:  # fmt: skip
     seed(client, admin_headers)
     client.post("/v1/consultations", json=body())
-    rotated = settings.model_copy(update={"secret_key": "new-secret," + settings.secret_key})
+    newest_first = "new-secret," + settings.secret_key.get_secret_value()
+    rotated = settings.model_copy(update={"secret_key": SecretStr(newest_first)})
     with session_scope(engine) as session:
         assert privacy.rotate_keys(session, rotated) == 1
-    only_new = settings.model_copy(update={"secret_key": "new-secret"})
+    only_new = settings.model_copy(update={"secret_key": SecretStr("new-secret")})
     with Session(engine) as s:
         row = s.scalars(select(Consultation)).one()
         assert decrypt_json(only_new.secret_key, row.person_enc or "")["first_name"] == "Léa"

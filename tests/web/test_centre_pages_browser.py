@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from app.db import make_engine
 from app.dispatcher import Dispatcher
@@ -28,7 +29,7 @@ PUBLIC = "http://127.0.0.1:8000"
 
 @pytest.fixture
 def mail_site(site_settings: Settings, smtp_server: MailCatcher) -> Iterator[tuple[str, Settings]]:
-    settings = site_settings.model_copy(update={"smtp_url": smtp_server.url})
+    settings = site_settings.model_copy(update={"smtp_url": SecretStr(smtp_server.url)})
     with live_server(create_app(settings, embedded_dispatcher=False)) as url:
         yield url, settings
 

@@ -110,7 +110,7 @@ def test_validation_errors_come_as_a_summary_with_the_page_title_marked(site: Te
     links = re.findall(r'<a href="#([a-z_]+)">', summary.group(1))
     assert links == ["age", "first_name", "last_name", "email", "consent"]
     assert 'id="email" name="email" value="pas-un-courriel"' in page.text  # answers kept
-    assert stored(Settings(database_url=str(site.app.state.settings.database_url))) == []  # type: ignore[attr-defined]
+    assert stored(Settings(database_url=site.app.state.settings.database_url)) == []  # type: ignore[attr-defined]
 
 
 def test_an_ambiguous_or_unknown_place_is_a_field_error(site: TestClient) -> None:
