@@ -15,15 +15,16 @@ from app.dispatcher.urls import inbox_url_problem
 from app.errors import Conflict, NotFound
 from app.models.directory import InboxEndpoint
 from app.models.outbox import DeliveryAttempt, OutboxEvent
+from app.models.states import OutboxStatus
 
-REPLAYABLE = ("failed", "delivered")
+REPLAYABLE = (OutboxStatus.FAILED, OutboxStatus.DELIVERED)
 
 
 def list_failed(
     session: Session, limit: int = 50, offset: int = 0
 ) -> tuple[list[OutboxEvent], int]:
     """Failed deliveries, most recent first, and their total."""
-    where = OutboxEvent.status == "failed"
+    where = OutboxEvent.status == OutboxStatus.FAILED
     total = session.exec(select(func.count()).select_from(OutboxEvent).where(where)).one()
     items = session.exec(
         select(OutboxEvent)
@@ -53,7 +54,7 @@ def replay(session: Session, event_id: uuid.UUID, *, now: datetime | None = None
         raise NotFound("delivery_not_found", event_id=str(event_id))
     if event.status not in REPLAYABLE:
         raise Conflict("delivery_not_replayable", status_now=event.status)
-    event.status, event.next_attempt_at = "pending", now or utcnow()
+    event.status, event.next_attempt_at = OutboxStatus.PENDING, now or utcnow()
     event.locked_until = event.locked_by = None
     event.crashes = 0
     session.add(event)
@@ -68,9 +69,9 @@ def cancel_pending(session: Session, subject_id: uuid.UUID) -> int:
         update(OutboxEvent)
         .where(
             col(OutboxEvent.subject_id) == subject_id,
-            col(OutboxEvent.status).in_(("pending", "pull")),
+            col(OutboxEvent.status).in_((OutboxStatus.PENDING, OutboxStatus.PULL)),
         )
-        .values(status="cancelled", locked_until=None, locked_by=None)
+        .values(status=OutboxStatus.CANCELLED, locked_until=None, locked_by=None)
         .execution_options(synchronize_session="fetch")
     )
     session.flush()
@@ -94,8 +95,10 @@ def to_pull(session: Session, centre_id: uuid.UUID) -> int:
     inbox API instead (`pull`), rather than never being claimed."""
     result = session.execute(
         update(OutboxEvent)
-        .where(col(OutboxEvent.centre_id) == centre_id, col(OutboxEvent.status) == "pending")
-        .values(status="pull", locked_until=None, locked_by=None)
+        .where(
+            col(OutboxEvent.centre_id) == centre_id, col(OutboxEvent.status) == OutboxStatus.PENDING
+        )
+        .values(status=OutboxStatus.PULL, locked_until=None, locked_by=None)
         .execution_options(synchronize_session="fetch")
     )
     session.flush()
@@ -111,8 +114,8 @@ def acknowledge_pull(
         return 0
     result = session.execute(
         update(OutboxEvent)
-        .where(col(OutboxEvent.subject_id).in_(ids), col(OutboxEvent.status) == "pull")
-        .values(status="delivered", delivered_at=now or utcnow())
+        .where(col(OutboxEvent.subject_id).in_(ids), col(OutboxEvent.status) == OutboxStatus.PULL)
+        .values(status=OutboxStatus.DELIVERED, delivered_at=now or utcnow())
         .execution_options(synchronize_session="fetch")
     )
     session.flush()

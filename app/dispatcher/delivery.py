@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -26,6 +25,7 @@ from app.dispatcher.outcomes import (
 )
 from app.dispatcher.signing import signed_headers
 from app.dispatcher.urls import Resolver, UnsafeAddress, resolve_public
+from app.models.states import AttemptOutcome, Channel
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ EXCERPT_BYTES = 1024
 USER_AGENT = "trouve-ton-x-dispatcher/1"
 # What httpx.AsyncClient sent by default, kept when sending through the bare transport.
 _COMMON_HEADERS = {"user-agent": USER_AGENT, "accept": "*/*", "accept-encoding": "gzip, deflate"}
-Outcome = Literal["success", "failure", "gone"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +60,7 @@ class Job:
     request_id: str | None = None
     # "webhook" (POST to `url`) or "email" (`url` is the SMTP server's origin; `body` the
     # stored message data, rendered when sent).
-    channel: str = "webhook"
+    channel: Channel = Channel.WEBHOOK
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +70,7 @@ class AttemptResult:
     job: Job
     started_at: datetime
     duration_ms: int
-    outcome: Outcome
+    outcome: AttemptOutcome
     status_code: int | None = None
     error: str | None = None
     response_excerpt: str | None = None
@@ -89,7 +88,9 @@ class AttemptResult:
 def crash_result(job: Job, started_at: datetime, exc: BaseException) -> AttemptResult:
     """The failed attempt recorded when sending `job` raised something unexpected."""
     error = _short(clean_text(f"internal error while sending: {type(exc).__name__}: {exc}"))
-    return AttemptResult(job, started_at, 0, "failure", error=error, crashed=True, kind="crash")
+    return AttemptResult(
+        job, started_at, 0, AttemptOutcome.FAILURE, error=error, crashed=True, kind="crash"
+    )
 
 
 Connection = httpx.AsyncBaseTransport | httpx.AsyncClient
@@ -194,30 +195,33 @@ async def attempt_delivery(
     started_at, clock = now(), time.perf_counter()
 
     def result(
-        outcome: Outcome, code: int | None = None, error: str | None = None, text: str | None = None
+        outcome: AttemptOutcome,
+        code: int | None = None,
+        error: str | None = None,
+        text: str | None = None,
     ) -> AttemptResult:
         duration_ms = int((time.perf_counter() - clock) * 1000)
         return AttemptResult(job, started_at, duration_ms, outcome, code, error, text)
 
     if job.refused:
-        failed = result("failure", error=_short(clean_text(f"refused: {job.refused}")))
+        failed = result(AttemptOutcome.FAILURE, error=_short(clean_text(f"refused: {job.refused}")))
         return replace(failed, crashed=job.crashed, kind="crash" if job.crashed else "bad_url")
     try:
         # httpx's timeouts bound each phase; this bounds the whole exchange (slow-drip bodies).
         async with asyncio.timeout(timeout_seconds):
             status, excerpt, wait = await _post(transport, job, timeout_seconds, resolver)
     except UnsafeAddress as exc:
-        failed = result("failure", error=_short(clean_text(f"refused: {exc}")))
+        failed = result(AttemptOutcome.FAILURE, error=_short(clean_text(f"refused: {exc}")))
         return replace(failed, kind="bad_url")
     except Exception as exc:  # whatever it is, it concerns this event only, never the loop
         kind, words = exception_kind(exc, timeout=timeout_seconds)
         if kind == "crash":  # a bug of ours, or of a library
             log.exception("delivery of %s raised", job.webhook_id)
-        failed = result("failure", error=_short(clean_text(words)))
+        failed = result(AttemptOutcome.FAILURE, error=_short(clean_text(words)))
         return replace(failed, kind=kind, crashed=kind == "crash")
     kind = status_kind(status)
     retry_after = retry_after_seconds(wait, now=started_at) if kind == "throttled" else None
-    outcome: Outcome = "success" if kind == "success" else "gone" if kind == "gone" else "failure"
+    outcome = AttemptOutcome(kind) if kind in ("success", "gone") else AttemptOutcome.FAILURE
     done = result(outcome, status, status_error(status, retry_after), clean_text(excerpt))
     return replace(done, kind=kind, retry_after=retry_after)
 

@@ -19,6 +19,7 @@ from app.dispatcher.outcomes import KINDS, Kind
 from app.i18n import Lang
 from app.mail import MailError, build_message, compose, parse_smtp_url
 from app.mail.smtp import SmtpTarget, deliver
+from app.models.states import AttemptOutcome
 from app.settings import Settings
 
 # The stand-in endpoint id of the SMTP server, for the per-endpoint slots (`fairness.Slots`).
@@ -74,19 +75,25 @@ async def attempt_mail(route: MailRoute, job: Job, *, now: Callable[[], datetime
     """Render and send one e-mail event once; never raises for the server's sake."""
     started_at, clock = now(), time.perf_counter()
 
-    def result(outcome: str, kind: Kind, error: str | None = None, **extra: Any) -> AttemptResult:
+    def result(
+        outcome: AttemptOutcome, kind: Kind, error: str | None = None, **extra: Any
+    ) -> AttemptResult:
         duration_ms = int((time.perf_counter() - clock) * 1000)
-        done = AttemptResult(job, started_at, duration_ms, "failure", error=error)
-        return replace(done, outcome=outcome, kind=kind, **extra)  # type: ignore[arg-type]
+        done = AttemptResult(job, started_at, duration_ms, AttemptOutcome.FAILURE, error=error)
+        return replace(done, outcome=outcome, kind=kind, **extra)
 
     if job.refused or route.target is None:
-        return result("failure", "bad_url", f"refused: {job.refused or route.refused}")
+        return result(AttemptOutcome.FAILURE, "bad_url", f"refused: {job.refused or route.refused}")
     _, message = message_of(job.body, route.sender)
     try:
         await deliver(route.target, message, timeout=route.timeout, tls_context=route.tls_context)
     except MailError as exc:
         kind: Kind = next((k for k in KINDS if k == exc.kind), "other")
         return result(
-            "failure", kind, str(exc)[:480], status_code=exc.code, permanent=not exc.transient
+            AttemptOutcome.FAILURE,
+            kind,
+            str(exc)[:480],
+            status_code=exc.code,
+            permanent=not exc.transient,
         )
-    return result("success", "success", status_code=250)
+    return result(AttemptOutcome.SUCCESS, "success", status_code=250)

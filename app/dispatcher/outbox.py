@@ -20,6 +20,7 @@ from app.crypto import decrypt_json, encrypt_json
 from app.db import utcnow
 from app.models.directory import InboxEndpoint
 from app.models.outbox import OutboxEvent
+from app.models.states import Channel, OutboxStatus
 from app.ops.logs import current_request_id
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def enqueue(
     data: Mapping[str, Any],
     now: datetime | None = None,
     seal_key: SecretStr | None = None,
-    channel: str = "webhook",
+    channel: Channel = Channel.WEBHOOK,
 ) -> Queued:
     """Queue a webhook for a centre, or an e-mail, inside the caller's transaction.
 
@@ -77,11 +78,11 @@ def enqueue(
     submission); nothing pending in the session is flushed first, so write the rows this one
     refers to before calling it.
     """
-    if channel not in ("webhook", "email"):
+    if channel not in (Channel.WEBHOOK, Channel.EMAIL):
         raise ValueError(f"unknown channel {channel!r}")
-    if channel == "webhook" and centre_id is None:
+    if channel == Channel.WEBHOOK and centre_id is None:
         raise ValueError("a webhook goes to a centre")
-    if channel == "email" and seal_key is None:
+    if channel == Channel.EMAIL and seal_key is None:
         raise ValueError("an e-mail event is stored sealed: pass seal_key")
     moment = now or utcnow()
     body = webhook_body(event_type, moment, data, seal_key)
@@ -92,7 +93,7 @@ def enqueue(
         "attempts": 0, "next_attempt_at": moment, "created_at": moment,
         "request_id": current_request_id(), "channel": channel,
     }  # fmt: skip
-    if channel == "email":
+    if channel == Channel.EMAIL:
         session.execute(_INSERT_MAIL, row)
     else:
         session.execute(_INSERT, row | {"endpoint_of": centre_id})
@@ -105,13 +106,13 @@ _ENDPOINTS = InboxEndpoint.__table__  # type: ignore[attr-defined]
 # one removed leaves none waiting for a push.
 _INSERT = OutboxEvent.__table__.insert().values(  # type: ignore[attr-defined]
     status=case(
-        (exists().where(_ENDPOINTS.c.centre_id == bindparam("endpoint_of")), "pending"),
-        else_="pull",
+        (exists().where(_ENDPOINTS.c.centre_id == bindparam("endpoint_of")), OutboxStatus.PENDING),
+        else_=OutboxStatus.PULL,
     )
 )
 
 
-_INSERT_MAIL = OutboxEvent.__table__.insert().values(status="pending")  # type: ignore[attr-defined]
+_INSERT_MAIL = OutboxEvent.__table__.insert().values(status=OutboxStatus.PENDING)  # type: ignore[attr-defined]
 
 
 def _open(token: str, key: SecretStr | None) -> Any:

@@ -26,6 +26,7 @@ from app.dispatcher.schedule import retry_delay
 from app.dispatcher.store import PARK_AFTER
 from app.models.directory import InboxEndpoint
 from app.models.outbox import DeliveryAttempt, OutboxEvent
+from app.models.states import AttemptOutcome, Channel, OutboxStatus
 
 log = logging.getLogger(__name__)
 ERROR_CHARS = 500
@@ -75,14 +76,21 @@ def record(
             for r in results
             if r.job.event_id in owned
         ]
-        delivered = {s.id for s in changed if s.status == "delivered"}
+        delivered = {s.id for s in changed if s.status == OutboxStatus.DELIVERED}
         if delivered:  # the usual case, in one statement (the rows are locked: + 1 is exact)
             session.execute(
                 update(EVENT)
                 .where(EVENT.c.id.in_(list(delivered)))
-                .values(status="delivered", attempts=EVENT.c.attempts + 1, delivered_at=now,
-                        last_error=None, locked_until=None, locked_by=None, crashes=0)
-            )  # fmt: skip
+                .values(
+                    status=OutboxStatus.DELIVERED,
+                    attempts=EVENT.c.attempts + 1,
+                    delivered_at=now,
+                    last_error=None,
+                    locked_until=None,
+                    locked_by=None,
+                    crashes=0,
+                )
+            )
         retried = [_update_row(state) for state in changed if state.id not in delivered]
         if retried:
             session.execute(
@@ -106,8 +114,8 @@ def park(engine: Engine, res: AttemptResult, *, worker: str, reason: BaseExcepti
             conn.execute(
                 update(EVENT)
                 .where(EVENT.c.id == res.job.event_id, EVENT.c.locked_by == worker)
-                .where(EVENT.c.status == "pending")
-                .values(status="failed", attempts=EVENT.c.attempts + 1, last_error=error,
+                .where(EVENT.c.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.FAILED, attempts=EVENT.c.attempts + 1, last_error=error,
                         locked_until=None, locked_by=None)
             )  # fmt: skip
     except Exception:
@@ -137,7 +145,7 @@ def _owned_events(
             EVENT.c.crashes,
         )
         .where(EVENT.c.id.in_([r.job.event_id for r in results]))
-        .where(EVENT.c.locked_by == worker, EVENT.c.status == "pending")
+        .where(EVENT.c.locked_by == worker, EVENT.c.status == OutboxStatus.PENDING)
         .with_for_update()
     )
     return {row.id: EventState(*row) for row in session.execute(query)}
@@ -193,8 +201,8 @@ def _apply(
     state.attempts += 1
     # The claim counted as a crash (`store.claim`); only a crash of this attempt keeps it.
     state.crashes = state.crashes if res.crashed else 0
-    if res.outcome == "success":
-        state.status, state.delivered_at, state.last_error = "delivered", now, None
+    if res.outcome == AttemptOutcome.SUCCESS:
+        state.status, state.delivered_at, state.last_error = OutboxStatus.DELIVERED, now, None
         return state
     state.last_error = (res.error or "failed")[:ERROR_CHARS]
     delay = retry_delay(state.attempts, scale=scale, rng=rng)
@@ -202,13 +210,13 @@ def _apply(
         # The receiver said when to come back (429/503 `Retry-After`, bounded): not earlier.
         delay = max(delay, res.retry_after * scale)
     if res.permanent:  # an SMTP server refused the address: the same answer every time
-        state.status = "failed"
+        state.status = OutboxStatus.FAILED
     elif res.crashed and state.crashes >= park_after:
         metrics.PARKED.inc()
-        state.status = "failed"
+        state.status = OutboxStatus.FAILED
         state.last_error = f"parked after {state.crashes} crashes: {state.last_error}"[:ERROR_CHARS]
     elif delay is None:
-        state.status = "failed"
+        state.status = OutboxStatus.FAILED
     else:
         state.next_attempt_at = now + timedelta(seconds=delay)
     return state
@@ -222,13 +230,15 @@ def _update_endpoints(
 ) -> None:
     """Keep each endpoint's failure streak, and disable it when it is gone or dead."""
     by_endpoint: dict[uuid.UUID, list[AttemptResult]] = {}
-    webhooks = (r for r in results if r.job.channel == "webhook")  # an SMTP server has no row
+    webhooks = (r for r in results if r.job.channel == Channel.WEBHOOK)  # an SMTP server has no row
     for res in sorted(webhooks, key=lambda r: r.started_at):
         by_endpoint.setdefault(res.job.endpoint_id, []).append(res)
     healthy = []
     for endpoint_id, attempts in sorted(by_endpoint.items()):
         outcomes = [a.outcome for a in attempts]
-        last_success = max((i for i, o in enumerate(outcomes) if o == "success"), default=-1)
+        last_success = max(
+            (i for i, o in enumerate(outcomes) if o == AttemptOutcome.SUCCESS), default=-1
+        )
         trailing = len(outcomes) - last_success - 1
         if trailing == 0:
             healthy.append(endpoint_id)
@@ -259,11 +269,11 @@ def _disable_reason(
     """410 disables at once. Otherwise an endpoint is disabled when an event has used its whole
     retry schedule (about 28 h) and the endpoint delivered nothing since that event's first
     attempt: a long outage, not a blip, and what is still queued waits for staff to re-enable."""
-    if any(a.outcome == "gone" for a in attempts):
+    if any(a.outcome == AttemptOutcome.GONE for a in attempts):
         return "the endpoint answered 410 Gone"
     for res in attempts:
         state = owned.get(res.job.event_id)
-        if state is None or state.status != "failed":
+        if state is None or state.status != OutboxStatus.FAILED:
             continue
         if not _delivered_since_first_attempt(session, state):
             return f"no successful delivery since {state.webhook_id} was first tried; " + (
@@ -278,7 +288,7 @@ def _delivered_since_first_attempt(session: Session, state: EventState) -> bool:
     ).scalar_one()
     last_success = session.execute(
         select(func.max(EVENT.c.delivered_at)).where(
-            EVENT.c.centre_id == state.centre_id, EVENT.c.status == "delivered"
+            EVENT.c.centre_id == state.centre_id, EVENT.c.status == OutboxStatus.DELIVERED
         )
     ).scalar_one()
     return last_success is not None and first is not None and last_success >= first

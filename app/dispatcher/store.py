@@ -19,6 +19,7 @@ from app.dispatcher.outbox import encode_body
 from app.dispatcher.urls import inbox_url_problem
 from app.models.directory import InboxEndpoint
 from app.models.outbox import OutboxEvent
+from app.models.states import Channel, OutboxStatus
 
 log = logging.getLogger(__name__)
 # Claims in a row that may end in a crash before the event is parked (failed, for staff).
@@ -89,8 +90,8 @@ def _claim_mail(
     due = (
         select(OutboxEvent.id)
         .where(
-            OutboxEvent.channel == "email",
-            OutboxEvent.status == "pending",
+            OutboxEvent.channel == Channel.EMAIL,
+            OutboxEvent.status == OutboxStatus.PENDING,
             OutboxEvent.next_attempt_at <= now,
             col(OutboxEvent.crashes) < park_after,
             or_(col(OutboxEvent.locked_until).is_(None), col(OutboxEvent.locked_until) < now),
@@ -113,7 +114,7 @@ def _mail_job(row: Row[Any], route: MailRoute, seal_key: SecretStr | None) -> Jo
         event_id=row.id, webhook_id=row.webhook_id, attempt=row.attempts + 1,
         endpoint_id=route.endpoint_id, url=route.origin, secret="", body=body, refused=refused,  # nosec B106  # e-mail is not signed
         event_type=row.event_type, subject_id=row.subject_id, request_id=row.request_id,
-        channel="email",
+        channel=Channel.EMAIL,
     )  # fmt: skip
 
 
@@ -133,8 +134,8 @@ def _claim_webhooks(
         select(OutboxEvent.id)
         .join(InboxEndpoint, col(InboxEndpoint.centre_id) == OutboxEvent.centre_id)
         .where(
-            OutboxEvent.channel == "webhook",
-            OutboxEvent.status == "pending",
+            OutboxEvent.channel == Channel.WEBHOOK,
+            OutboxEvent.status == OutboxStatus.PENDING,
             OutboxEvent.next_attempt_at <= now,
             col(OutboxEvent.crashes) < park_after,
             col(InboxEndpoint.enabled).is_(True),
@@ -249,12 +250,12 @@ def park_crashed(engine: Engine, *, now: datetime, park_after: int = PARK_AFTER)
         result = conn.execute(
             update(OutboxEvent)
             .where(
-                col(OutboxEvent.status) == "pending",
+                col(OutboxEvent.status) == OutboxStatus.PENDING,
                 col(OutboxEvent.crashes) >= park_after,
                 or_(col(OutboxEvent.locked_until).is_(None), col(OutboxEvent.locked_until) < now),
             )
             .values(
-                status="failed",
+                status=OutboxStatus.FAILED,
                 locked_until=None,
                 locked_by=None,
                 last_error=(

@@ -31,6 +31,7 @@ from app.dispatcher.loop import DispatcherFault, Loop, StopSignal, is_outage
 from app.dispatcher.mailing import MailRoute, attempt_mail
 from app.dispatcher.outcomes import STALE_CONNECTION_KINDS
 from app.dispatcher.urls import Resolver
+from app.models.states import AttemptOutcome, Channel
 from app.ops.logs import REQUEST_ID
 from app.settings import Settings
 
@@ -149,7 +150,7 @@ class Dispatcher:
         except Exception as exc:
             log.exception("attempt on %s raised", job.webhook_id)
             return crash_result(job, started_at, exc)
-        if result.outcome != "success":
+        if result.outcome != AttemptOutcome.SUCCESS:
             log.info(
                 "delivery attempt %d of %s: %s", job.attempt, job.webhook_id, result.error,
                 extra={"webhook_id": job.webhook_id, "outcome": result.kind},
@@ -157,7 +158,7 @@ class Dispatcher:
         return result
 
     async def _send(self, clients: ConnectionPool, job: Job) -> AttemptResult:
-        if job.channel == "email":
+        if job.channel == Channel.EMAIL:
             return await attempt_mail(self.mail or _NO_MAIL, job, now=self.now)
         origin = origin_of(job.url)
         transport, replaced, reused = clients.acquire(origin)

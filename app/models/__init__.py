@@ -25,8 +25,20 @@ from app.models.intake import (
 from app.models.outbox import DeliveryAttempt, OutboxEvent
 from app.models.reports import ReportRollup, report_day
 from app.models.signin import SigninLink, StaffMember, WebSession
+from app.models.states import (
+    AttemptOutcome,
+    Channel,
+    ConsultationStatus,
+    OutboxStatus,
+    ReferralState,
+)
 
 __all__ = [
+    "AttemptOutcome",
+    "Channel",
+    "ConsultationStatus",
+    "OutboxStatus",
+    "ReferralState",
     "AuditEntry",
     "Consultation",
     "ContactDigest",

@@ -10,16 +10,18 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import JSONType, UTCDateTime, utcnow
+from app.db import EnumText, JSONType, UTCDateTime, utcnow
+from app.models.states import ConsultationStatus, ReferralState, one_of
 
 
 class Consultation(SQLModel, table=True):
     """A person's request for help (demande de consultation)."""
 
+    __table_args__ = (one_of("status", ConsultationStatus),)
+
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    # routed | unrouted | accepted | cancelled
-    status: str = Field(max_length=10, index=True)
+    status: ConsultationStatus = Field(sa_type=EnumText(ConsultationStatus), index=True)
     channel: str = Field(max_length=10)  # public | partner | admin
     partner_key_id: uuid.UUID | None = Field(default=None, index=True)
     region_code: str | None = Field(default=None, max_length=2)
@@ -60,6 +62,7 @@ class Referral(SQLModel, table=True):
     __table_args__ = (
         Index("ix_referral_state_expires_at", "state", "expires_at"),
         Index("ix_referral_created_at", "created_at"),  # the reports read a day's referrals
+        one_of("state", ReferralState),
     )
     __mapper_args__ = {"version_id_col": _REFERRAL_VERSION}  # noqa: RUF012
 
@@ -73,8 +76,7 @@ class Referral(SQLModel, table=True):
         sa_column=Column(ForeignKey("centre.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     attempt: int  # 1 for the first centre, 2 for the next...
-    # pending | delivered | accepted | declined | expired | cancelled
-    state: str = Field(max_length=10)
+    state: ReferralState = Field(sa_type=EnumText(ReferralState))
     rank: int | None = None
     score: float | None = None
     reasons: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
@@ -91,14 +93,15 @@ class ReferralEvent(SQLModel, table=True):
     """Every transition of a referral, with its time and actor."""
 
     __tablename__ = "referral_event"
+    __table_args__ = (one_of("from_state", ReferralState), one_of("to_state", ReferralState))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     referral_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey("referral.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    from_state: str | None = Field(default=None, max_length=10)
-    to_state: str = Field(max_length=10)
+    from_state: ReferralState | None = Field(default=None, sa_type=EnumText(ReferralState))
+    to_state: ReferralState = Field(sa_type=EnumText(ReferralState))
     actor: str = Field(max_length=80)
     reason: str | None = Field(default=None, max_length=20)
     note: str | None = Field(default=None, max_length=1000)

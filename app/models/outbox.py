@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index
 from sqlmodel import Field, SQLModel
 
-from app.db import JSONType, UTCDateTime, utcnow
+from app.db import EnumText, JSONType, UTCDateTime, utcnow
+from app.models.states import AttemptOutcome, Channel, OutboxStatus, one_of
 
 
 class OutboxEvent(SQLModel, table=True):
@@ -19,14 +20,18 @@ class OutboxEvent(SQLModel, table=True):
     __table_args__ = (
         # The claim query: due pending rows, oldest first.
         Index("ix_outbox_event_due", "status", "next_attempt_at"),
+        one_of("status", OutboxStatus),
+        one_of("channel", Channel),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     webhook_id: str = Field(max_length=40, unique=True)
     event_type: str = Field(max_length=60)
-    # webhook (to the centre's inbox endpoint) | email (one message to one address)
-    channel: str = Field(default="webhook", max_length=10,
-                         sa_column_kwargs={"server_default": "webhook"})  # fmt: skip
+    channel: Channel = Field(
+        default=Channel.WEBHOOK,
+        sa_type=EnumText(Channel),
+        sa_column_kwargs={"server_default": Channel.WEBHOOK.value},
+    )
     # The centre it concerns; none for an e-mail to a job seeker about an unrouted request.
     centre_id: uuid.UUID | None = Field(
         default=None,
@@ -35,8 +40,7 @@ class OutboxEvent(SQLModel, table=True):
     # The referral the event is about; lets the business layer cancel what is still queued.
     subject_id: uuid.UUID | None = Field(default=None, index=True)
     payload: dict[str, Any] = Field(sa_type=JSONType)
-    # pending | delivered | failed | pull | cancelled
-    status: str = Field(default="pending", max_length=10)
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=EnumText(OutboxStatus))
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -55,6 +59,7 @@ class DeliveryAttempt(SQLModel, table=True):
     """What happened when the dispatcher tried to deliver an event once."""
 
     __tablename__ = "delivery_attempt"
+    __table_args__ = (one_of("outcome", AttemptOutcome),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     event_id: uuid.UUID = Field(
@@ -66,8 +71,7 @@ class DeliveryAttempt(SQLModel, table=True):
     started_at: datetime = Field(sa_type=UTCDateTime)
     duration_ms: int
     status_code: int | None = None
-    # success | failure | gone (the endpoint answered 410 and was disabled)
-    outcome: str = Field(max_length=10)
+    outcome: AttemptOutcome = Field(sa_type=EnumText(AttemptOutcome))
     error: str | None = Field(default=None, max_length=500)
     response_excerpt: str | None = Field(default=None, max_length=1024)
     worker: str | None = Field(default=None, max_length=80)

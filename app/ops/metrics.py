@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db import utcnow
 from app.dispatcher import metrics as dispatch_metrics
 from app.models import Consultation, InboxEndpoint, OutboxEvent, Referral
+from app.models.states import Channel, ConsultationStatus, OutboxStatus, ReferralState
 
 log = logging.getLogger(__name__)
 EVENT = OutboxEvent.__table__  # type: ignore[attr-defined]
@@ -95,19 +96,27 @@ class BacklogCollector(Collector):
             oldest = conn.execute(
                 select(func.min(ev.next_attempt_at))
                 .select_from(EVENT.join(ENDPOINT, ep.centre_id == ev.centre_id))
-                .where(ev.status == "pending", ev.next_attempt_at <= now, ep.enabled.is_(True))
-                .where(ev.channel == "webhook")
+                .where(
+                    ev.status == OutboxStatus.PENDING,
+                    ev.next_attempt_at <= now,
+                    ep.enabled.is_(True),
+                )
+                .where(ev.channel == Channel.WEBHOOK)
             ).scalar()
             oldest_mail = conn.execute(
                 select(func.min(ev.next_attempt_at)).where(
-                    ev.status == "pending", ev.next_attempt_at <= now, ev.channel == "email"
+                    ev.status == OutboxStatus.PENDING,
+                    ev.next_attempt_at <= now,
+                    ev.channel == Channel.EMAIL,
                 )
             ).scalar()
             referrals: dict[str, int] = dict(
                 conn.execute(select(ref.state, func.count()).group_by(ref.state)).all()
             )
             unrouted = conn.execute(
-                select(func.count()).select_from(CONSULTATION).where(con.status == "unrouted")
+                select(func.count())
+                .select_from(CONSULTATION)
+                .where(con.status == ConsultationStatus.UNROUTED)
             ).scalar_one()
             disabled = conn.execute(
                 select(func.count()).select_from(ENDPOINT).where(ep.enabled.is_(False))
@@ -116,7 +125,7 @@ class BacklogCollector(Collector):
         family = GaugeMetricFamily(
             "ttx_outbox_events", "Outbox events by status.", labels=["status"]
         )
-        for status in ("pending", "pull", "delivered", "failed", "cancelled"):
+        for status in OutboxStatus:
             family.add_metric([status], events.get(status, 0))
         yield family
         age = 0.0 if oldest is None else max(0.0, (now - _aware(oldest, now)).total_seconds())
@@ -136,7 +145,7 @@ class BacklogCollector(Collector):
             mail_age,
         )
         family = GaugeMetricFamily("ttx_referrals", "Referrals by state.", labels=["state"])
-        for state in ("pending", "delivered", "accepted", "declined", "expired", "cancelled"):
+        for state in ReferralState:
             family.add_metric([state], referrals.get(state, 0))
         yield family
         yield _gauge(

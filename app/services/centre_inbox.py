@@ -11,11 +11,15 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.models import Centre, Consultation, Referral
+from app.models.states import OPEN_REFERRAL, ReferralState
 from app.services import audit, referrals
 
 LISTED = 200
-GROUPS = (("open", referrals.OPEN), ("accepted", ("accepted",)),
-          ("closed", ("declined", "expired", "cancelled")))  # fmt: skip
+GROUPS = (
+    ("open", OPEN_REFERRAL),
+    ("accepted", (ReferralState.ACCEPTED,)),
+    ("closed", (ReferralState.DECLINED, ReferralState.EXPIRED, ReferralState.CANCELLED)),
+)
 
 
 def centres_for(session: Session, address: str) -> list[Centre]:
@@ -45,7 +49,7 @@ def listing(session: Session, settings: Any, centre: Centre, actor: str) -> dict
     for referral in rows:
         group = next(name for name, states in GROUPS if referral.state in states)
         item: dict[str, Any] = {"referral": referral, "person": None}
-        if referral.state == "accepted":
+        if referral.state == ReferralState.ACCEPTED:
             consultation = session.get(Consultation, referral.consultation_id)
             if consultation is not None and consultation.person_enc:
                 item["person"] = referrals.person_of(settings, consultation)

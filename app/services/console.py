@@ -13,10 +13,11 @@ from sqlmodel import Session, col
 
 from app.db import utcnow
 from app.models import Centre, Consultation, DeliveryAttempt, OutboxEvent, Referral
+from app.models.states import ConsultationStatus, OutboxStatus, ReferralState
 from app.services.centres import CENTRE_LOADS
 from app.services.referrals import OPEN
 
-STATES: Final = ("pending", "delivered", "accepted", "declined", "expired", "cancelled")
+STATES: Final = tuple(ReferralState)
 # Age of a referral (since it was sent): the buckets of the table, in hours.
 AGE_BUCKETS: Final = (("lt24", 0, 24), ("24_48", 24, 48), ("2_7d", 48, 168), ("gt7d", 168, None))
 
@@ -24,9 +25,11 @@ AGE_BUCKETS: Final = (("lt24", 0, 24), ("24_48", 24, 48), ("2_7d", 48, 168), ("g
 def overview(session: Session) -> dict[str, int]:
     """The work waiting for staff: unrouted requests, open referrals, failed deliveries."""
     return {
-        "unrouted": _count(session, Consultation, col(Consultation.status) == "unrouted"),
+        "unrouted": _count(
+            session, Consultation, col(Consultation.status) == ConsultationStatus.UNROUTED
+        ),
         "open": _count(session, Referral, col(Referral.state).in_(OPEN)),
-        "failed": _count(session, OutboxEvent, col(OutboxEvent.status) == "failed"),
+        "failed": _count(session, OutboxEvent, col(OutboxEvent.status) == OutboxStatus.FAILED),
         "inactive": _count(session, Centre, col(Centre.active).is_(False)),
     }
 
@@ -39,8 +42,8 @@ def _count(session: Session, model: Any, where: Any) -> int:
 class StateAges:
     """Referrals by state and age: counts[state][bucket], and the total per state."""
 
-    counts: dict[str, dict[str, int]]
-    totals: dict[str, int]
+    counts: dict[ReferralState, dict[str, int]]
+    totals: dict[ReferralState, int]
 
 
 def referrals_by_state_and_age(session: Session, *, now: datetime | None = None) -> StateAges:

@@ -15,6 +15,7 @@ from app.db import insert_rows, pipelined, utcnow
 from app.errors import InvalidInput, NotFound, field_error
 from app.matching import Load, MatchOutcome
 from app.models import Centre, Consultation, Referral
+from app.models.states import ConsultationStatus
 from app.schemas.intake import ConsultationIn
 from app.services import idempotency, notices, referrals
 from app.services.directory_index import Directory
@@ -57,7 +58,9 @@ def submit(
     now = utcnow()
     channel = principal.role if principal else "public"
     person = body.person.model_dump()
-    consultation = Submitted(uuid.uuid4(), "routed" if ranking else "unrouted", now)
+    consultation = Submitted(
+        uuid.uuid4(), ConsultationStatus.ROUTED if ranking else ConsultationStatus.UNROUTED, now
+    )
     criteria = _criteria(body, place.to_dict())
     # Read before the pipeline (which sends writes only): where the first centre's notices go.
     notify = (

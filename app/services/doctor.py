@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app import dispatcher
 from app.models.directory import Centre, InboxEndpoint
 from app.models.outbox import OutboxEvent
+from app.models.states import OutboxStatus
 from app.services.health import readiness
 from app.settings import Settings
 
@@ -50,7 +51,9 @@ def diagnose(engine: Engine, settings: Settings) -> list[Finding]:
         findings = refused_inbox_urls(session, production=production)
         findings += _disabled_endpoints(session)
         failed = session.exec(
-            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.status == "failed")
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.status == OutboxStatus.FAILED)
         ).one()
     if failed:
         findings.append(

@@ -11,12 +11,13 @@ from sqlmodel import Session, col
 from app import dispatcher
 from app.errors import NotFound
 from app.models import Centre, Consultation, Referral
+from app.models.states import OPEN_REFERRAL, ReferralState
 from app.schemas.intake import IntakeUpdate
 from app.services import audit, referrals
 from app.services.centres import check_inbox, mark_directory_changed, set_inbox
 from app.settings import Settings
 
-SHOWS_PERSON = ("pending", "delivered", "accepted")
+SHOWS_PERSON = (*OPEN_REFERRAL, ReferralState.ACCEPTED)
 
 
 def list_referrals(
@@ -38,9 +39,11 @@ def list_referrals(
         query.order_by(col(Referral.created_at).desc()).limit(limit).offset(offset)
     ).all()
     actor = f"centre:{centre_id}"
-    moved = referrals.deliver_pending(session, [r.id for r in rows if r.state == "pending"], actor)
+    moved = referrals.deliver_pending(
+        session, [r.id for r in rows if r.state == ReferralState.PENDING], actor
+    )
     for referral in rows:
-        if referral.state == "pending":
+        if referral.state == ReferralState.PENDING:
             session.refresh(referral)  # moved by this read or by a concurrent one
     dispatcher.acknowledge_pull(session, moved)
     items = [_item(session, settings, r, actor) for r in rows]

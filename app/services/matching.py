@@ -20,6 +20,7 @@ from app.matching import (
     Situation,
 )
 from app.models import Centre, Referral
+from app.models.states import OPEN_REFERRAL
 from app.schemas.intake import LocationQuery, MatchRequest
 
 
@@ -152,7 +153,7 @@ class LoadTracker:
 def open_referrals(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(col(Referral.centre_id), func.count())
-        .where(col(Referral.state).in_(("pending", "delivered")))
+        .where(col(Referral.state).in_(OPEN_REFERRAL))
         .group_by(col(Referral.centre_id))
     ).all()
     return {str(centre_id): int(n) for centre_id, n in rows}

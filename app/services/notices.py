@@ -22,6 +22,7 @@ from app.dispatcher.mailing import mail_data
 from app.i18n import LANGS, Lang
 from app.mail import public_link
 from app.models import Centre, OutboxEvent, Referral
+from app.models.states import OPEN_REFERRAL, Channel
 from app.services import referral_links, status_links
 from app.settings import Settings
 
@@ -92,7 +93,7 @@ def _queue(
     dispatcher.enqueue(
         session, event_type=event_type, centre_id=centre_id, subject_id=subject_id,
         data=mail_data(to=to, template=template, lang=lang, context=context),
-        seal_key=settings.secret_key, now=now, channel="email",
+        seal_key=settings.secret_key, now=now, channel=Channel.EMAIL,
     )  # fmt: skip
 
 
@@ -198,7 +199,7 @@ def remind_due(session: Session, settings: Settings, now: datetime, *, limit: in
     due = session.scalars(
         select(Referral)
         .where(
-            col(Referral.state).in_(("pending", "delivered")),
+            col(Referral.state).in_(OPEN_REFERRAL),
             col(Referral.expires_at) > now,
             col(Referral.expires_at) <= now + REMIND_BEFORE,
             col(Referral.id).not_in(reminded),

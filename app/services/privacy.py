@@ -18,6 +18,7 @@ from app.crypto import newest_secret
 from app.db import insert_rows, utcnow
 from app.errors import InvalidInput
 from app.models import AuditEntry, Consultation, ContactDigest, OutboxEvent, Referral
+from app.models.states import Channel, ConsultationStatus, OutboxStatus
 from app.services import audit, referrals
 from app.services.staff import detail
 from app.settings import Settings
@@ -95,7 +96,7 @@ def erase(
             )
         ).all():
             referrals.cancel(session, referral, actor, "erased at the person's request")
-        consultation.status = "cancelled"
+        consultation.status = ConsultationStatus.CANCELLED
         anonymise(session, consultation)
         audit.record(session, actor, "erase", "consultation", consultation.id)
     session.flush()
@@ -145,15 +146,15 @@ def anonymise(session: Session, consultation: Consultation) -> None:
     )
     # The person's own e-mails hold their address: emptied, and never sent if still queued.
     mailed = select(OutboxEvent).where(
-        col(OutboxEvent.subject_id) == consultation.id, col(OutboxEvent.channel) == "email"
+        col(OutboxEvent.subject_id) == consultation.id, col(OutboxEvent.channel) == Channel.EMAIL
     )
     for event in [*session.exec(created).all(), *session.exec(mailed).all()]:
         kept: dict[str, Any] = {
             k: event.payload[k] for k in ("type", "timestamp") if k in event.payload
         }
         event.payload = {**kept, "data": {"anonymised": True}}
-        if event.channel == "email" and event.status == "pending":
-            event.status = "cancelled"
+        if event.channel == Channel.EMAIL and event.status == OutboxStatus.PENDING:
+            event.status = OutboxStatus.CANCELLED
         session.add(event)
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from app.db import utcnow
 from app.errors import Gone, InvalidInput, field_error
 from app.models import Centre, Consultation, Referral, ReferralEvent
+from app.models.states import ReferralState
 from app.schemas.intake import DeclineIn
 from app.services import audit, referrals
 from app.settings import Settings
@@ -59,8 +60,8 @@ def summary(session: Session, referral: Referral) -> dict[str, Any]:
 def accept(session: Session, settings: Settings, referral: Referral, actor: str) -> Answered:
     """Accept, and return the person's details (their reading is audited). Accepting again
     soon after, from the same channel, shows them again; otherwise a closed referral is 410."""
-    if referral.state == "accepted":
-        if not _recent_answer(session, referral, "accepted", actor):
+    if referral.state == ReferralState.ACCEPTED:
+        if not _recent_answer(session, referral, ReferralState.ACCEPTED, actor):
             raise Gone("referral_link_closed", state=referral.state)
         return _with_person(session, settings, referral, actor, replayed=True)
     referrals.accept(session, settings, referral, actor)
@@ -73,8 +74,8 @@ def decline(
 ) -> Answered:  # fmt: skip
     """Decline with a reason (and an optional note); the request moves to the next centre."""
     body = _decline_body(reason, note)
-    same = referral.state == "declined" and referral.decline_reason == body.reason
-    if same and _recent_answer(session, referral, "declined", actor):
+    same = referral.state == ReferralState.DECLINED and referral.decline_reason == body.reason
+    if same and _recent_answer(session, referral, ReferralState.DECLINED, actor):
         return Answered(referral, replayed=True)
     referrals.decline(session, settings, referral, actor, body.reason, body.note)
     return Answered(referral)

@@ -24,11 +24,12 @@ from app.db import utcnow
 from app.errors import Gone, NotFound
 from app.i18n import Lang
 from app.models import Referral
+from app.models.states import OPEN_REFERRAL
 from app.settings import Settings
 
 _FORM: Final = re.compile(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{43}")
 PATHS: Final[dict[Lang, str]] = {"fr": "/boite/demande/{token}", "en": "/en/inbox/request/{token}"}
-OPEN: Final = ("pending", "delivered")
+OPEN: Final = OPEN_REFERRAL
 
 
 def _keys(settings: Settings) -> list[bytes]:

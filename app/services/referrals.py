@@ -18,20 +18,26 @@ from app.crypto import decrypt_json
 from app.db import insert_rows, utcnow
 from app.errors import Conflict, NotFound
 from app.models import Centre, Consultation, Referral, ReferralEvent
+from app.models.states import (
+    ANSWERED_REFERRAL,
+    OPEN_REFERRAL,
+    ConsultationStatus,
+    ReferralState,
+)
 from app.services import notices
 from app.settings import Settings
 
 log = logging.getLogger("ttx.referrals")
-OPEN = ("pending", "delivered")
+OPEN = OPEN_REFERRAL
 # Events whose delivery means the centre has the referral.
 DELIVERING = ("referral.created", notices.CENTRE_NOTICE)
-ANSWERED = ("accepted", "declined", "expired", "cancelled")
+ANSWERED = ANSWERED_REFERRAL
 
 
 def transition(
     session: Session,
     referral: Referral,
-    to_state: str,
+    to_state: ReferralState,
     actor: str,
     *,
     reason: str | None = None,
@@ -48,7 +54,7 @@ def transition(
             reason=reason,
             note=note,
             at=at or utcnow(),
-        )  # fmt: skip
+        )
     )
     referral.state = to_state
     session.add(referral)
@@ -64,15 +70,20 @@ def open_referral(
 ) -> Opened:
     """Send a routed consultation to its next centre: the referral, its history row and its
     webhook, in the caller's transaction (all dropped together on rollback)."""
-    consultation.status = "routed"
+    consultation.status = ConsultationStatus.ROUTED
     session.add(consultation)
     return insert_referral(
-        session, settings,
-        consultation_id=consultation.id, criteria=consultation.criteria,
+        session,
+        settings,
+        consultation_id=consultation.id,
+        criteria=consultation.criteria,
         attempt=1 + len(_referrals_of(session, consultation.id)),
-        centre=centre, entry=entry, actor=actor,
-        person=person_of(settings, consultation), message=message_of(settings, consultation),
-    )  # fmt: skip
+        centre=centre,
+        entry=entry,
+        actor=actor,
+        person=person_of(settings, consultation),
+        message=message_of(settings, consultation),
+    )
 
 
 def insert_referral(
@@ -96,21 +107,51 @@ def insert_referral(
     transaction already, and the consultation's status is the caller's to set."""
     now = utcnow()
     referral = Opened(
-        id=uuid.uuid4(), consultation_id=consultation_id, centre_id=centre.id, attempt=attempt,
-        rank=entry.get("rank"), score=entry.get("score"), reasons=entry.get("reasons", []),
-        created_at=now, expires_at=now + timedelta(hours=settings.acceptance_delay_hours),
-    )  # fmt: skip
-    insert_rows(session, Referral, {
-        "id": referral.id, "consultation_id": consultation_id, "centre_id": centre.id,
-        "attempt": attempt, "state": referral.state, "rank": referral.rank,
-        "score": referral.score, "reasons": referral.reasons, "created_at": now,
-        "delivered_at": None, "responded_at": None, "expires_at": referral.expires_at,
-        "decline_reason": None, "decline_note": None, "version": 1,
-    })  # fmt: skip
-    insert_rows(session, ReferralEvent, {
-        "id": uuid.uuid4(), "referral_id": referral.id, "at": now, "from_state": None,
-        "to_state": "pending", "actor": actor, "reason": None, "note": None,
-    })  # fmt: skip
+        id=uuid.uuid4(),
+        consultation_id=consultation_id,
+        centre_id=centre.id,
+        attempt=attempt,
+        rank=entry.get("rank"),
+        score=entry.get("score"),
+        reasons=entry.get("reasons", []),
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.acceptance_delay_hours),
+    )
+    insert_rows(
+        session,
+        Referral,
+        {
+            "id": referral.id,
+            "consultation_id": consultation_id,
+            "centre_id": centre.id,
+            "attempt": attempt,
+            "state": referral.state,
+            "rank": referral.rank,
+            "score": referral.score,
+            "reasons": referral.reasons,
+            "created_at": now,
+            "delivered_at": None,
+            "responded_at": None,
+            "expires_at": referral.expires_at,
+            "decline_reason": None,
+            "decline_note": None,
+            "version": 1,
+        },
+    )
+    insert_rows(
+        session,
+        ReferralEvent,
+        {
+            "id": uuid.uuid4(),
+            "referral_id": referral.id,
+            "at": now,
+            "from_state": None,
+            "to_state": ReferralState.PENDING,
+            "actor": actor,
+            "reason": None,
+            "note": None,
+        },
+    )
     # Counted in the ranking's load once committed (app.deps.follow_commit).
     session.info.setdefault("referrals_opened", []).append(str(centre.id))
     dispatcher.enqueue(
@@ -123,9 +164,15 @@ def insert_referral(
         now=now,
     )
     notices.referral_notice(
-        session, settings, referral_id=referral.id, consultation_id=consultation_id,
-        centre_id=centre.id, expires_at=referral.expires_at, now=now, addresses=notify,
-    )  # fmt: skip
+        session,
+        settings,
+        referral_id=referral.id,
+        consultation_id=consultation_id,
+        centre_id=centre.id,
+        expires_at=referral.expires_at,
+        now=now,
+        addresses=notify,
+    )
     return referral
 
 
@@ -151,7 +198,7 @@ class Opened:
     reasons: list[dict[str, Any]]
     created_at: datetime
     expires_at: datetime
-    state: str = "pending"
+    state: ReferralState = ReferralState.PENDING
 
 
 def webhook_data(
@@ -170,10 +217,13 @@ def webhook_data(
         "person": person,
         "criteria": criteria,
         "message": message,
-        "match": {"rank": referral.rank, "score": referral.score,
-                  "reasons": [r.get("code") for r in referral.reasons]},
+        "match": {
+            "rank": referral.rank,
+            "score": referral.score,
+            "reasons": [r.get("code") for r in referral.reasons],
+        },
         "expires_at": referral.expires_at.isoformat(),
-    }  # fmt: skip
+    }
 
 
 def person_of(settings: Settings, consultation: Consultation) -> dict[str, Any] | None:
@@ -223,11 +273,16 @@ def _unroute(
     session: Session, consultation: Consultation, settings: Settings | None = None
 ) -> None:
     was = consultation.status
-    consultation.status = "unrouted"
+    consultation.status = ConsultationStatus.UNROUTED
     session.add(consultation)
-    if settings is not None and was == "routed":  # no centre could take it: staff follow up
-        notices.seeker_unrouted(session, settings, consultation_id=consultation.id,
-                                person=person_of(settings, consultation))  # fmt: skip
+    if settings is not None and was == ConsultationStatus.ROUTED:
+        # No centre could take it: staff follow up.
+        notices.seeker_unrouted(
+            session,
+            settings,
+            consultation_id=consultation.id,
+            person=person_of(settings, consultation),
+        )
 
 
 def centre_referral(session: Session, centre_id: uuid.UUID, referral_id: uuid.UUID) -> Referral:
@@ -240,7 +295,7 @@ def centre_referral(session: Session, centre_id: uuid.UUID, referral_id: uuid.UU
 
 def accept(session: Session, settings: Settings, referral: Referral, actor: str) -> Referral:
     """The centre takes the person on."""
-    if referral.state == "accepted":
+    if referral.state == ReferralState.ACCEPTED:
         return referral
     if referral.state not in OPEN:
         raise Conflict("referral_not_acceptable", state=referral.state)
@@ -248,16 +303,17 @@ def accept(session: Session, settings: Settings, referral: Referral, actor: str)
     now = utcnow()
     referral.responded_at = now
     referral.delivered_at = referral.delivered_at or now
-    transition(session, referral, "accepted", actor, at=now)
+    transition(session, referral, ReferralState.ACCEPTED, actor, at=now)
     consultation = session.get(Consultation, referral.consultation_id)
     if consultation is not None:
-        consultation.status = "accepted"
+        consultation.status = ConsultationStatus.ACCEPTED
         session.add(consultation)
         centre = session.get(Centre, referral.centre_id)
         if centre is not None:
             person = person_of(settings, consultation)
-            notices.seeker_accepted(session, settings, consultation_id=consultation.id,
-                                    person=person, centre=centre)  # fmt: skip
+            notices.seeker_accepted(
+                session, settings, consultation_id=consultation.id, person=person, centre=centre
+            )
     session.flush()
     return referral
 
@@ -276,7 +332,7 @@ def decline(
     refuse_if_expired(referral)
     referral.responded_at = utcnow()
     referral.decline_reason, referral.decline_note = reason, note
-    transition(session, referral, "declined", actor, reason=reason, note=note)
+    transition(session, referral, ReferralState.DECLINED, actor, reason=reason, note=note)
     dispatcher.cancel_pending(session, referral.id)
     _move_on(session, settings, referral, actor)
     session.flush()
@@ -299,7 +355,7 @@ def expire_due(session: Session, settings: Settings, now: datetime, *, limit: in
             # One savepoint each: a referral answered meanwhile, or one that cannot be moved
             # on, is left as it is and does not hold up the others.
             with session.begin_nested():
-                transition(session, referral, "expired", "system:expiry", at=now)
+                transition(session, referral, ReferralState.EXPIRED, "system:expiry", at=now)
                 dispatcher.cancel_pending(session, referral.id)
                 _move_on(session, settings, referral, "system:expiry")
             expired += 1
@@ -313,19 +369,24 @@ def cancel(session: Session, referral: Referral, actor: str, note: str | None) -
     if referral.state in ANSWERED:
         raise Conflict("referral_already_closed", state=referral.state)
     # The centre may have it: delivered, or a webhook already tried or in flight right now.
-    may_have_it = referral.state == "delivered" or dispatcher.may_have_arrived(session, referral.id)
-    transition(session, referral, "cancelled", actor, note=note)
+    may_have_it = referral.state == ReferralState.DELIVERED or dispatcher.may_have_arrived(
+        session, referral.id
+    )
+    transition(session, referral, ReferralState.CANCELLED, actor, note=note)
     dispatcher.cancel_pending(session, referral.id)
     consultation = session.get(Consultation, referral.consultation_id)
-    if consultation is not None and consultation.status == "routed":
+    if consultation is not None and consultation.status == ConsultationStatus.ROUTED:
         # No centre is on it any more: back to the staff queue.
-        consultation.status = "unrouted"
+        consultation.status = ConsultationStatus.UNROUTED
         session.add(consultation)
     if may_have_it:
         dispatcher.enqueue(
-            session, event_type="referral.cancelled", centre_id=referral.centre_id,
-            subject_id=referral.id, data={"referral_id": str(referral.id), "reason": note},
-        )  # fmt: skip
+            session,
+            event_type="referral.cancelled",
+            centre_id=referral.centre_id,
+            subject_id=referral.id,
+            data={"referral_id": str(referral.id), "reason": note},
+        )
     session.flush()
     return referral
 
@@ -351,19 +412,33 @@ def deliver_pending(session: Session, ids: Sequence[uuid.UUID], actor: str) -> s
     moved = (
         session.execute(
             update(_REFERRAL)
-            .where(_REFERRAL.c.id.in_(ids), _REFERRAL.c.state == "pending")
-            .values(state="delivered", delivered_at=now, version=_REFERRAL.c.version + 1)
+            .where(_REFERRAL.c.id.in_(ids), _REFERRAL.c.state == ReferralState.PENDING)
+            .values(
+                state=ReferralState.DELIVERED, delivered_at=now, version=_REFERRAL.c.version + 1
+            )
             .returning(_REFERRAL.c.id)
         )
         .scalars()
         .all()
     )
     if moved:
-        insert_rows(session, ReferralEvent, *(
-            {"id": uuid.uuid4(), "referral_id": referral_id, "at": now, "from_state": "pending",
-             "to_state": "delivered", "actor": actor, "reason": None, "note": None}
-            for referral_id in moved
-        ))  # fmt: skip
+        insert_rows(
+            session,
+            ReferralEvent,
+            *(
+                {
+                    "id": uuid.uuid4(),
+                    "referral_id": referral_id,
+                    "at": now,
+                    "from_state": ReferralState.PENDING,
+                    "to_state": ReferralState.DELIVERED,
+                    "actor": actor,
+                    "reason": None,
+                    "note": None,
+                }
+                for referral_id in moved
+            ),
+        )
     return set(moved)
 
 
@@ -379,5 +454,5 @@ _REFERRAL = Referral.__table__  # type: ignore[attr-defined]
 
 def _move_on(session: Session, settings: Settings, referral: Referral, actor: str) -> None:
     consultation = session.get(Consultation, referral.consultation_id)
-    if consultation is not None and consultation.status == "routed":
+    if consultation is not None and consultation.status == ConsultationStatus.ROUTED:
         route_next(session, settings, consultation, actor)

@@ -10,10 +10,13 @@ from sqlmodel import Session, col
 
 from app.errors import Conflict
 from app.models import Centre, Consultation, Referral
+from app.models.states import ConsultationStatus, ReferralState
 from app.services import audit, referrals
 from app.settings import Settings
 
 ACTOR = "person"
+# A request the person may still withdraw: no centre has taken it on.
+WITHDRAWABLE = (ConsultationStatus.ROUTED, ConsultationStatus.UNROUTED)
 
 
 def view(session: Session, consultation: Consultation) -> dict[str, Any]:
@@ -26,21 +29,24 @@ def view(session: Session, consultation: Consultation) -> dict[str, Any]:
     ).first()
     centre = session.get(Centre, latest.centre_id) if latest is not None else None
     return {
-        "reference": str(consultation.id), "status": consultation.status,
+        "reference": str(consultation.id),
+        "status": consultation.status,
         "created_at": consultation.created_at,
-        "centre_name": centre.name if centre and latest and latest.state == "accepted" else None,
+        "centre_name": centre.name
+        if centre and latest and latest.state == ReferralState.ACCEPTED
+        else None,
         "expires_at": latest.expires_at if latest and latest.state in referrals.OPEN else None,
-        "withdrawable": consultation.status in ("routed", "unrouted"),
-    }  # fmt: skip
+        "withdrawable": consultation.status in WITHDRAWABLE,
+    }
 
 
 def withdraw(session: Session, settings: Settings, consultation: Consultation) -> bool:
     """Withdraw the request: its open referral is cancelled (the centre is told if it may have
     it) and it leaves the staff queue. True if it changed; withdrawing twice changes nothing.
     Once a centre has accepted, the person deals with that centre."""
-    if consultation.status == "cancelled":
+    if consultation.status == ConsultationStatus.CANCELLED:
         return False
-    if consultation.status not in ("routed", "unrouted"):
+    if consultation.status not in WITHDRAWABLE:
         raise Conflict("request_not_withdrawable", status=consultation.status)
     for referral in session.scalars(
         select(Referral).where(
@@ -49,7 +55,7 @@ def withdraw(session: Session, settings: Settings, consultation: Consultation) -
         )
     ).all():
         referrals.cancel(session, referral, ACTOR, "withdrawn by the person")
-    consultation.status = "cancelled"
+    consultation.status = ConsultationStatus.CANCELLED
     session.add(consultation)
     audit.record(session, ACTOR, "withdraw", "consultation", consultation.id, "status page")
     session.flush()

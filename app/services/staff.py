@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 from app import dispatcher
 from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.models import Centre, Consultation, OutboxEvent, Referral, ReferralEvent
+from app.models.states import ConsultationStatus
 from app.services import audit, referrals
 from app.settings import Settings
 
@@ -91,7 +92,7 @@ def route_by_hand(
 ) -> referrals.Opened:
     """Staff send a request to a centre of their choice (no eligibility check: staff decide)."""
     consultation = _get(session, consultation_id)
-    if consultation.status in ("accepted", "cancelled"):
+    if consultation.status in (ConsultationStatus.ACCEPTED, ConsultationStatus.CANCELLED):
         raise Conflict("consultation_not_routable", consultation_status=consultation.status)
     open_refs = session.scalar(
         select(func.count())

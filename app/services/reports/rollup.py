@@ -23,6 +23,7 @@ from sqlmodel import Session, col
 from app.db import utcnow
 from app.models import Consultation, Referral, ReferralEvent
 from app.models.reports import ANSWER_BINS, BIN_COLUMNS, COUNTERS, ReportRollup, report_day
+from app.models.states import ANSWERED_REFERRAL, ReferralState
 
 TZ = ZoneInfo("America/Toronto")  # Québec's local time: days start at local midnight
 GRACE = timedelta(minutes=15)  # a day is closed this long after its local midnight
@@ -30,8 +31,8 @@ SAME_MOVE = timedelta(seconds=60)  # a referral made this soon after is the same
 DECLINE_REASONS = (
     "no_capacity", "out_of_area", "not_eligible", "unreachable", "duplicate", "other",
 )  # fmt: skip
-ANSWER = ("accepted", "declined")
-ENDED = ("accepted", "declined", "expired", "cancelled")
+ANSWER = (ReferralState.ACCEPTED, ReferralState.DECLINED)
+ENDED = ANSWERED_REFERRAL
 CHUNK_DAYS = 31
 
 Key = tuple[date, str | None, uuid.UUID | None]  # day, region, centre
@@ -158,18 +159,18 @@ def _endings(session: Session, start: datetime, end: datetime, out: Measured) ->
             hours = (at - sent_at).total_seconds() / 3600
             out.answer_bins[(local_day(at), region, centre_id, answer_bin(hours))] += 1
         moved_on = next_sent is not None and timedelta(0) <= next_sent - at <= SAME_MOVE
-        if state in ("declined", "expired") and not moved_on:
+        if state in (ReferralState.DECLINED, ReferralState.EXPIRED) and not moved_on:
             out.counts[(local_day(at), region, None)]["unrouted"] += 1  # no centre left
 
 
 def _ending(out: Measured, day: date, region: str | None, centre_id: uuid.UUID,
             state: str, reason: str | None, attempt: int) -> None:  # fmt: skip
     cell = out.counts[(day, region, centre_id)]
-    if state == "accepted":
+    if state == ReferralState.ACCEPTED:
         cell["accepted"] += 1
         cell["accepted_at_1" if attempt == 1 else "accepted_at_2" if attempt == 2
              else "accepted_at_3_or_more"] += 1  # fmt: skip
-    elif state == "declined":
+    elif state == ReferralState.DECLINED:
         cell["declined_" + (reason if reason in DECLINE_REASONS else "other")] += 1
     else:
         cell[state] += 1
