@@ -51,7 +51,7 @@ def install(app: FastAPI) -> None:
     app.mount(f"{STATIC_URL}/own", StaticFiles(directory=OWN), name="docs-own")
     title = html.escape(app.title)
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     async def swagger_ui(request: Request) -> Response:
         root = request.scope.get("root_path", "")
         static = f"{root}{STATIC_URL}"
@@ -65,7 +65,7 @@ def install(app: FastAPI) -> None:
             f'<script src="{static}/own/swagger-init.js"></script>',
         )
 
-    @app.get("/redoc", include_in_schema=False)
+    @app.get("/redoc", include_in_schema=False, response_class=HTMLResponse)
     async def redoc(request: Request) -> Response:
         root = request.scope.get("root_path", "")
         static = f"{root}{STATIC_URL}"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from app.deps import DirectoryDep
-from app.geo import get_resolver
 from app.schemas.common import NO_NUL
+from app.services import geography
 
 router = APIRouter(tags=["geography"])
 
@@ -112,7 +111,7 @@ async def resolve_location(
     Transforme ce qu'une personne a tapé (code postal, RTA, nom ou code de municipalité) en
     point, région et municipalité, hors ligne. Les accents, la casse, les traits d'union,
     « St- »/« Ste- » et les petites fautes de frappe sont tolérés."""
-    return get_resolver().resolve(q).to_dict()
+    return geography.resolve(q)
 
 
 @router.get(
@@ -128,15 +127,7 @@ async def region_lookup(
     position. A point outside Québec is a 422 problem document (`location-outside-quebec`).
 
     La région administrative qui contient un point (degrés WGS84)."""
-    resolver = get_resolver()
-    region = resolver.regions[resolver.region_at(lat, lon)]
-    return {
-        "code": region.code,
-        "name_fr": region.name_fr,
-        "name_en": region.name_en,
-        "lat": lat,
-        "lon": lon,
-    }
+    return geography.region_at(lat, lon)
 
 
 @router.get(
@@ -151,14 +142,5 @@ async def get_region(code: str, directory: DirectoryDep) -> Response:
 
     Une région administrative : ses noms, le nombre de centres actifs qui la desservent et sa
     géométrie GeoJSON (simplifiée)."""
-    resolver = get_resolver()
-    geometry = resolver.region_geometry_json(code)  # NotFound (404) for an unknown code
-    region = resolver.regions[code]
-    head = {
-        "code": region.code,
-        "name_fr": region.name_fr,
-        "name_en": region.name_en,
-        "centre_count": directory.region_counts.get(code, 0),
-    }
-    body = json.dumps(head, ensure_ascii=False)[:-1] + ',"geometry":' + geometry + "}"
-    return Response(body.encode(), media_type="application/json")
+    body = geography.region_document(code, directory.region_counts)
+    return Response(body, media_type="application/json")

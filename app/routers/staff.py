@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from app import dispatcher
 from app.deps import AdminDep, SessionDep, SettingsDep
 from app.schemas.common import Strict
 from app.schemas.responses import (
@@ -108,15 +107,7 @@ def failed_deliveries(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> dict[str, Any]:
     """Deliveries that exhausted their retries, newest first, with their last error."""
-    rows, total = dispatcher.list_failed(session, limit, offset)
-    items = [
-        {"id": str(e.id), "webhook_id": e.webhook_id, "event_type": e.event_type,
-         "channel": e.channel, "centre_id": str(e.centre_id) if e.centre_id else None,
-         "referral_id": str(e.subject_id) if e.subject_id else None,
-         "attempts": e.attempts, "last_error": e.last_error, "created_at": e.created_at.isoformat()}
-        for e in rows
-    ]  # fmt: skip
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return staff.failed_deliveries(session, limit=limit, offset=offset)
 
 
 @router.post("/deliveries/{event_id}/replay", summary="Replay a delivery", response_model=Replayed)
@@ -134,5 +125,4 @@ def replay(caller: AdminDep, session: SessionDep, event_id: uuid.UUID) -> dict[s
 )
 def enable_inbox(_: AdminDep, session: SessionDep, centre_id: uuid.UUID) -> dict[str, Any]:
     """Turn a centre's webhook endpoint back on after it was disabled (410 or failures)."""
-    endpoint = dispatcher.reenable_endpoint(session, centre_id)
-    return {"centre_id": str(centre_id), "enabled": endpoint.enabled}
+    return staff.enable_inbox(session, centre_id)

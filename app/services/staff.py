@@ -133,6 +133,32 @@ def replay_delivery(session: Session, event_id: uuid.UUID, actor: str) -> Outbox
     return dispatcher.replay(session, event_id)
 
 
+def failed_deliveries(session: Session, *, limit: int, offset: int) -> dict[str, Any]:
+    """A page of the deliveries that exhausted their retries, newest first."""
+    rows, total = dispatcher.list_failed(session, limit, offset)
+    return {"items": [_failed(e) for e in rows], "total": total, "limit": limit, "offset": offset}
+
+
+def _failed(event: OutboxEvent) -> dict[str, Any]:
+    return {
+        "id": str(event.id),
+        "webhook_id": event.webhook_id,
+        "event_type": event.event_type,
+        "channel": event.channel,
+        "centre_id": str(event.centre_id) if event.centre_id else None,
+        "referral_id": str(event.subject_id) if event.subject_id else None,
+        "attempts": event.attempts,
+        "last_error": event.last_error,
+        "created_at": event.created_at.isoformat(),
+    }
+
+
+def enable_inbox(session: Session, centre_id: uuid.UUID) -> dict[str, Any]:
+    """Turn a centre's webhook endpoint back on after it was disabled."""
+    endpoint = dispatcher.reenable_endpoint(session, centre_id)
+    return {"centre_id": str(centre_id), "enabled": endpoint.enabled}
+
+
 def cancel_referral(
     session: Session, referral_id: uuid.UUID, actor: str, note: str | None
 ) -> Referral:

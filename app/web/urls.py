@@ -7,6 +7,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 
 from app.i18n import Lang
 
@@ -90,7 +91,8 @@ def page(
     router: APIRouter, name: str, *, methods: Sequence[str] = ("GET",), **options: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated route at both paths of page `name` (kept out of the OpenAPI
-    document: pages are not the API)."""
+    document: pages are not the API). A page answers HTML or a redirect: no JSON model."""
+    options = {"response_class": HTMLResponse, **options}
 
     def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         for path in PAGES[name]:

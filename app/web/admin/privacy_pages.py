@@ -56,7 +56,7 @@ def search(request: Request, session: SessionDep, user: StaffDep, form: FormDep)
                 "erased": None})  # fmt: skip
 
 
-@urls.page(router, "admin-privacy-export", methods=["POST"])
+@urls.page(router, "admin-privacy-export", methods=["POST"], response_class=Response)  # a file
 def export(request: Request, session: SessionDep, user: StaffDep, form: FormDep) -> Response:
     """Everything held about the person, as a JSON file (each read is audited)."""
     settings: Settings = request.app.state.settings

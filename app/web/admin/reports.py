@@ -63,7 +63,7 @@ def _chart(report: reports.Report, lang: Lang) -> Any:
     return {"svg": bar_chart(title, rows, series), "series": series}
 
 
-@urls.page(router, "admin-reports-csv")
+@urls.page(router, "admin-reports-csv", response_class=Response)  # a CSV file
 def report_csv(request: Request, session: SessionDep, user: StaffDep) -> Response:
     """The same report as CSV (UTF-8 with a byte-order mark, formulas made inert)."""
     period, by = _period(request)
