@@ -16,13 +16,13 @@ from app.i18n import negotiate
 from app.schemas.common import NO_NUL, Strict
 from app.schemas.directory import (
     CentreAdmin,
-    CentreIn,
+    CentreCreate,
     CentreUpdate,
     ImportFile,
     ImportReport,
     Ref,
 )
-from app.schemas.responses import CentreAdminPage
+from app.schemas.responses import CentresAdmin
 from app.services import centres as service
 from app.services import importer, keys
 from app.services.import_template import XLSX_TYPE, template_xlsx
@@ -57,7 +57,7 @@ CENTRE_EXAMPLES: dict[str, Any] = {
 }  # fmt: skip
 
 
-# The JSON form of an import, its records pointing at the CentreIn schema of the document.
+# The JSON form of an import, its records pointing at the CentreCreate schema of the document.
 IMPORT_SCHEMA = {
     k: v
     for k, v in ImportFile.model_json_schema(ref_template="#/components/schemas/{model}").items()
@@ -72,17 +72,17 @@ IMPORT_TYPES = {
 }
 
 
-@router.get("/centres", response_model=CentreAdminPage, summary="List every centre")
+@router.get("/centres", response_model=CentresAdmin, summary="List every centre")
 def list_centres(
     _: AdminDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-) -> CentreAdminPage:
+) -> CentresAdmin:
     """All centres, inactive ones included, sorted by ref."""
     rows, total = service.list_centres(session, limit=limit, offset=offset)
     items = [service.to_admin(c) for c in rows]
-    return CentreAdminPage(items=items, total=total, limit=limit, offset=offset)
+    return CentresAdmin(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/centres", status_code=201, response_model=CentreAdmin, summary="Create a centre")
@@ -90,7 +90,7 @@ def create_centre(
     _: AdminDep,
     session: SessionDep,
     settings: SettingsDep,
-    body: Annotated[CentreIn, Body(openapi_examples=CENTRE_EXAMPLES)],
+    body: Annotated[CentreCreate, Body(openapi_examples=CENTRE_EXAMPLES)],
 ) -> CentreAdmin:
     """Add a centre. Its `ref` must be new (409). Locations without a point are placed from
     their municipality or postal code. / Ajoute un centre au répertoire."""

@@ -17,7 +17,7 @@ from app.schemas.common import (
     SpecialtyCode,
 )
 from app.schemas.directory import CentrePublic
-from app.schemas.responses import CentrePage, RegionList, TaxonomyOut
+from app.schemas.responses import CentresPublic, RegionList, TaxonomyOut
 from app.services.taxonomy import regions_with_counts, taxonomy
 
 router = APIRouter(tags=["directory"])
@@ -52,7 +52,7 @@ async def get_taxonomy() -> dict[str, Any]:
 @router.get(
     "/v1/centres",
     summary="Search the directory",
-    response_model=CentrePage,
+    response_model=CentresPublic,
     openapi_extra={"x-examples": CENTRES_EXAMPLE},
 )
 async def search_centres(

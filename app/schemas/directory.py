@@ -132,8 +132,9 @@ class InboxIn(Strict):
     secret: Annotated[str, AfterValidator(_check_secret), Field(repr=False)]
 
 
-class CentreFields(Strict):
-    """Fields shared by create and update (everything but the ref)."""
+class CentreBase(Strict):
+    """A centre's fields as written, everything but its ref: `CentreCreate` adds the ref;
+    `CentreUpdate` has the same fields, each optional; `CentrePublic` is what is read back."""
 
     name: Name200
     email: Email | None = None
@@ -156,7 +157,7 @@ class CentreFields(Strict):
     notify_emails: NotifyEmails | None = None
 
     @model_validator(mode="after")
-    def _ages(self) -> CentreFields:
+    def _ages(self) -> CentreBase:
         if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
             raise PydanticCustomError("age_range_inverted", "age_min is greater than age_max")
         if self.notify_emails is None:
@@ -165,7 +166,7 @@ class CentreFields(Strict):
         return self
 
 
-class CentreIn(CentreFields):
+class CentreCreate(CentreBase):
     """A centre as imported or created (DESIGN §5)."""
 
     ref: Ref
@@ -213,7 +214,7 @@ NOT_NULL = frozenset(
 
 
 class ImportFile(Strict):
-    centres: Annotated[list[CentreIn], Field(max_length=5000)]
+    centres: Annotated[list[CentreCreate], Field(max_length=5000)]
 
 
 class LocationPublic(BaseModel):

@@ -19,11 +19,11 @@ Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 Json = dict[str, Any]
 
 
-class CentrePage(Page[CentrePublic]):
+class CentresPublic(Page[CentrePublic]):
     """A page of the public directory."""
 
 
-class CentreAdminPage(Page[CentreAdmin]):
+class CentresAdmin(Page[CentreAdmin]):
     """A page of the staff's view of the directory."""
 
 

@@ -27,8 +27,8 @@ from app.models import (
 )
 from app.schemas.directory import (
     CentreAdmin,
-    CentreFields,
-    CentreIn,
+    CentreBase,
+    CentreCreate,
     CentrePublic,
     CentreUpdate,
     InboxAdmin,
@@ -114,7 +114,7 @@ def list_centres(
     return list(rows), total
 
 
-def create_centre(session: Session, data: CentreIn, *, rules: Rules | None = None) -> Centre:
+def create_centre(session: Session, data: CentreCreate, *, rules: Rules | None = None) -> Centre:
     """Add a centre; its ref must be new (409 otherwise)."""
     if get_centre_by_ref(session, data.ref) is not None:
         raise Conflict("centre_ref_taken", ref=data.ref)
@@ -185,7 +185,7 @@ def deactivate_centre(session: Session, centre_id: uuid.UUID) -> Centre:
 def apply_fields(
     session: Session,
     centre: Centre,
-    data: CentreFields,
+    data: CentreBase,
     locations: list[Location],
     *,
     keep: frozenset[str] = frozenset(),

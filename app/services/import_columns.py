@@ -1,6 +1,6 @@
 """The columns of a directory spreadsheet: names in French or English, cells read as people
 type them (a region `3` is `03`, a capacity `20.0` is 20, `46,343` is a latitude), turned into
-the records `CentreIn` validates (DESIGN §5), each remembering its row."""
+the records `CentreCreate` validates (DESIGN §5), each remembering its row."""
 
 from __future__ import annotations
 

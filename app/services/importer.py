@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from app.errors import InvalidInput, pydantic_errors, render_errors
 from app.i18n import DEFAULT_LANG, Lang, gettext, ngettext
-from app.schemas.directory import CentreIn, ImportChange, ImportFileInfo, ImportReport
+from app.schemas.directory import CentreCreate, ImportChange, ImportFileInfo, ImportReport
 from app.services import import_writer
 from app.services.centres import Rules, check_inbox, location_rows
 from app.services.import_columns import (
@@ -44,7 +44,7 @@ class Record:
     number: int  # spreadsheet row (header = 1) or JSON record (first = 1)
     raw: Any
     where: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (letter, header)
-    centre: CentreIn | None = None
+    centre: CentreCreate | None = None
     active: bool | None = None
     locations: list[Any] = field(default_factory=list)
     cells: dict[str, Cell] = field(default_factory=dict)  # a spreadsheet's cells, as typed
@@ -191,7 +191,7 @@ def validate_record(record: Record, rules: Rules) -> list[dict[str, Any]]:
     if isinstance(values.get("ref"), str):
         values["ref"] = values["ref"].strip().lower()
     try:
-        centre = CentreIn.model_validate(values)
+        centre = CentreCreate.model_validate(values)
     except ValidationError as exc:
         return [
             _error(record, e["loc"], e["type"], e["ctx"], _value(raw, e["loc"]), e["msg"])

@@ -22,7 +22,7 @@ from app.db import make_engine, session_scope, utcnow
 from app.main import create_app
 from app.matching import Situation
 from app.models import DirectoryChange
-from app.schemas.directory import CentreIn, CentreUpdate
+from app.schemas.directory import CentreCreate, CentreUpdate
 from app.services import centres
 from app.services import directory_index as directory_module
 from app.services.directory_index import Directory, DirectoryIndex
@@ -215,7 +215,7 @@ def test_following_the_log_gives_what_a_full_rebuild_gives(engine: Engine, seed:
     for n in range(12):
         with session_scope(engine) as s:
             record = centre_record(f"c-{n:02d}", locations=[dict(rng.choice(PLACES))])
-            ids.append(centres.create_centre(s, CentreIn.model_validate(record)).id)
+            ids.append(centres.create_centre(s, CentreCreate.model_validate(record)).id)
     for _ in range(6):
         with session_scope(engine) as s:  # a few edits per transaction, as an import makes
             for centre_id in rng.sample(ids, rng.randint(1, 3)):
@@ -233,11 +233,11 @@ def test_following_the_log_gives_what_a_full_rebuild_gives(engine: Engine, seed:
 def test_a_replica_behind_the_pruned_log_rebuilds_in_full(engine: Engine) -> None:
     index = DirectoryIndex(engine, 3600)
     with session_scope(engine) as s:
-        first = centres.create_centre(s, CentreIn.model_validate(centre_record("p-1")))
+        first = centres.create_centre(s, CentreCreate.model_validate(centre_record("p-1")))
     assert len(index.get().entries) == 1
     for ref in ("p-2", "p-3"):
         with session_scope(engine) as s:
-            centres.create_centre(s, CentreIn.model_validate(centre_record(ref)))
+            centres.create_centre(s, CentreCreate.model_validate(centre_record(ref)))
     with session_scope(engine) as s:
         centres.deactivate_centre(s, first.id)
     with session_scope(engine) as s:
@@ -255,7 +255,7 @@ def test_a_replica_on_a_replaced_database_rebuilds_in_full(
     index = DirectoryIndex(engine, 3600)
     for ref in ("r-1", "r-2"):
         with session_scope(engine) as s:
-            centres.create_centre(s, CentreIn.model_validate(centre_record(ref)))
+            centres.create_centre(s, CentreCreate.model_validate(centre_record(ref)))
     assert index.get().version == 2
     with engine.begin() as conn:  # a restored backup: the version went back
         conn.execute(text("DELETE FROM directory_change"))

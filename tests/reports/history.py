@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from app.db import insert_rows, session_scope
 from app.models import Consultation, Referral, ReferralEvent
-from app.schemas.directory import CentreIn
+from app.schemas.directory import CentreCreate
 from app.services import centres
 from tests.factories import centre_record, montreal_record
 
@@ -82,7 +82,7 @@ class Writer:
 def write_history(engine: Engine) -> History:
     with session_scope(engine) as session:
         ids = [
-            centres.create_centre(session, CentreIn.model_validate(record)).id
+            centres.create_centre(session, CentreCreate.model_validate(record)).id
             for record in (centre_record("rpt-a"), centre_record("rpt-b"),
                            montreal_record("rpt-c"))
         ]  # fmt: skip
