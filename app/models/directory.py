@@ -170,6 +170,10 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
 
 class DirectoryState(SQLModel, table=True):
     """One row whose version grows at every directory change, so replicas refresh their index."""

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import AdminDep, SessionDep, SettingsDep
@@ -179,6 +179,8 @@ class KeyCreate(Strict):
 
 
 class KeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from an `ApiKey`
+
     id: uuid.UUID
     prefix: str
     role: str
@@ -191,29 +193,22 @@ class KeyCreated(KeyOut):
     key: str = Field(description="The key itself. Shown this once; only a hash is stored.")
 
 
-def _key_out(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id, "prefix": row.prefix, "role": row.role, "centre_id": row.centre_id,
-        "label": row.label, "revoked": row.revoked_at is not None,
-    }  # fmt: skip
-
-
 @router.post("/keys", status_code=201, response_model=KeyCreated, summary="Create an API key")
 def create_key(_: AdminDep, session: SessionDep, body: KeyCreate) -> KeyCreated:
     """Make a key for a role (a centre key names its centre's ref). The key is shown once."""
     row, plaintext = keys.create_key(
         session, role=body.role, centre_ref=body.centre_ref, label=body.label
     )
-    return KeyCreated(**_key_out(row), key=plaintext)
+    return KeyCreated(**KeyOut.model_validate(row).model_dump(), key=plaintext)
 
 
 @router.get("/keys", response_model=list[KeyOut], summary="List API keys")
 def list_keys(_: AdminDep, session: SessionDep) -> list[KeyOut]:
     """Every key, without its secret."""
-    return [KeyOut(**_key_out(row)) for row in keys.list_keys(session)]
+    return [KeyOut.model_validate(row) for row in keys.list_keys(session)]
 
 
 @router.delete("/keys/{key_id}", response_model=KeyOut, summary="Revoke an API key")
 def revoke_key(_: AdminDep, session: SessionDep, key_id: uuid.UUID) -> KeyOut:
     """Revoke at once; the key answers 401 from now on."""
-    return KeyOut(**_key_out(keys.revoke_key(session, key_id)))
+    return KeyOut.model_validate(keys.revoke_key(session, key_id))

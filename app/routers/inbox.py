@@ -76,13 +76,10 @@ def decline(
 )
 def update_centre(
     caller: CentreDep, session: SessionDep, settings: SettingsDep, body: IntakeUpdate
-) -> dict[str, Any]:
+) -> CentreIntake:
     """The centre's own intake status (`open`, `paused`), weekly capacity and webhook endpoint
     (`inbox`: `{"url", "secret"}`, or `null` to read referrals through this API instead). A
     URL that may not be called is refused with 422 naming `inbox.url`."""
     production = settings.env == "production"
     centre = inbox.update_intake(session, _centre_id(caller), body, production=production)
-    endpoint = centre.inbox
-    own = None if endpoint is None else {"url": endpoint.url, "enabled": endpoint.enabled}
-    return {"id": str(centre.id), "ref": centre.ref, "intake_status": centre.intake_status,
-            "weekly_capacity": centre.weekly_capacity, "inbox": own}  # fmt: skip
+    return CentreIntake.model_validate(centre)

@@ -11,6 +11,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     StringConstraints,
     model_validator,
@@ -218,6 +219,8 @@ class ImportFile(Strict):
 
 
 class LocationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     address: str | None
     municipality: str | None
     municipality_code: str | None
@@ -229,6 +232,8 @@ class LocationPublic(BaseModel):
 
 class CentrePublic(BaseModel):
     """What anyone may see of a centre: never its inbox, capacity or load."""
+
+    model_config = ConfigDict(from_attributes=True)  # read from the table models
 
     id: uuid.UUID
     ref: str
@@ -250,6 +255,8 @@ class CentrePublic(BaseModel):
 
 
 class InboxAdmin(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     url: str
     enabled: bool
     disabled_reason: str | None

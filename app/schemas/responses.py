@@ -7,6 +7,7 @@ match schemas describe."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -111,12 +112,16 @@ class ReferralState(BaseModel):
 
 
 class OwnInbox(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     url: str
     enabled: bool
 
 
 class CentreIntake(BaseModel):
-    id: str
+    model_config = ConfigDict(from_attributes=True)  # read from a `Centre`
+
+    id: uuid.UUID
     ref: str
     intake_status: Literal["open", "paused"]
     weekly_capacity: int

@@ -31,10 +31,8 @@ from app.schemas.directory import (
     CentreCreate,
     CentrePublic,
     CentreUpdate,
-    InboxAdmin,
     InboxIn,
     LocationIn,
-    LocationPublic,
 )
 from app.settings import Settings
 
@@ -358,37 +356,10 @@ def _format_postal(code: str | None) -> str | None:
 
 
 def to_public(centre: Centre) -> CentrePublic:
-    return CentrePublic(**_public_fields(centre))
+    """What anyone may see of a centre, read from its attributes (a `Centre`, or a record
+    of the directory index shaped like one)."""
+    return CentrePublic.model_validate(centre)
 
 
 def to_admin(centre: Centre) -> CentreAdmin:
-    inbox = centre.inbox
-    return CentreAdmin(
-        **_public_fields(centre),
-        active=centre.active,
-        weekly_capacity=centre.weekly_capacity,
-        inbox=InboxAdmin(
-            url=inbox.url,
-            enabled=inbox.enabled,
-            disabled_reason=inbox.disabled_reason,
-            disabled_at=inbox.disabled_at,
-        )
-        if inbox
-        else None,
-        created_at=centre.created_at,
-        updated_at=centre.updated_at,
-    )
-
-
-def _public_fields(centre: Centre) -> dict[str, Any]:
-    return {
-        "id": centre.id,
-        "ref": centre.ref,
-        **{name: getattr(centre, name) for name in SCALAR_FIELDS if name != "weekly_capacity"},
-        "regions_served": centre.regions_served,
-        "specialties": centre.specialties,
-        "client_groups": centre.client_groups,
-        "locations": [
-            LocationPublic.model_validate(loc, from_attributes=True) for loc in centre.locations
-        ],
-    }
+    return CentreAdmin.model_validate(centre)
