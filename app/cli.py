@@ -267,9 +267,13 @@ def _import_file(
         ):
             rules = Rules.from_settings(get_settings())
             report = importer.import_records(
-                session, loaded, rules=rules, dry_run=dry_run, lang=lang,
+                session,
+                loaded,
+                rules=rules,
+                dry_run=dry_run,
+                lang=lang,
                 progress=bar.update,
-            )  # fmt: skip
+            )
     except AppError as exc:
         print(gettext("import.cli.error", lang, detail=exc.text(lang)), file=sys.stderr)
         if isinstance(exc, InvalidInput):
@@ -305,9 +309,17 @@ def _print_report(report: ImportReport, lang: Lang, shown: int = 50) -> None:
         print(line)
     if len(lines) > shown:
         print(gettext("import.cli.more", lang, n=len(lines) - shown))
-    print(gettext("import.cli.summary", lang, total=len(report.changes), created=report.created,
-                  updated=report.updated, unchanged=report.unchanged,
-                  deactivated=report.deactivated))  # fmt: skip
+    print(
+        gettext(
+            "import.cli.summary",
+            lang,
+            total=len(report.changes),
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            deactivated=report.deactivated,
+        )
+    )
     print(gettext("import.cli.would" if report.dry_run else "import.cli.done", lang))
 
 
@@ -351,9 +363,17 @@ def _keys_list(args: argparse.Namespace) -> int:
     with _session() as session:
         for row in keys.list_keys(session):
             state = "revoked" if row.revoked_at else "active"
-            print(json.dumps({"id": str(row.id), "prefix": row.prefix, "role": row.role,
-                              "centre_id": str(row.centre_id) if row.centre_id else None,
-                              "state": state}))  # fmt: skip
+            print(
+                json.dumps(
+                    {
+                        "id": str(row.id),
+                        "prefix": row.prefix,
+                        "role": row.role,
+                        "centre_id": str(row.centre_id) if row.centre_id else None,
+                        "state": state,
+                    }
+                )
+            )
     return 0
 
 
@@ -393,13 +413,20 @@ def _staff_list(args: argparse.Namespace) -> int:
 
     with _session() as session:
         for member in staff_members.list_members(session, include_removed=True):
-            print(json.dumps({
-                "id": str(member.id), "email": member.email, "name": member.name,
-                "state": "removed" if member.removed_at else "active",
-                "totp": staff_members.has_totp(member),
-                "last_signin_at": member.last_signin_at.isoformat()
-                if member.last_signin_at else None,
-            }))  # fmt: skip
+            print(
+                json.dumps(
+                    {
+                        "id": str(member.id),
+                        "email": member.email,
+                        "name": member.name,
+                        "state": "removed" if member.removed_at else "active",
+                        "totp": staff_members.has_totp(member),
+                        "last_signin_at": member.last_signin_at.isoformat()
+                        if member.last_signin_at
+                        else None,
+                    }
+                )
+            )
     return 0
 
 

@@ -128,8 +128,18 @@ def create_app(
     # The router tries each included router in turn: the busiest routes (matching, intake)
     # come first so their requests skip matching the others' paths. No two routers share a path.
     for module in (
-        intake, health, directory, geo, inbox, admin, staff, privacy, hsds, reports, metrics,
-    ):  # fmt: skip
+        intake,
+        health,
+        directory,
+        geo,
+        inbox,
+        admin,
+        staff,
+        privacy,
+        hsds,
+        reports,
+        metrics,
+    ):
         app.include_router(module.router)
     apidoc.install(app, docs=settings.docs_enabled)
     web.install(app)  # the public site (after the API routes and the problem handlers)

@@ -26,12 +26,18 @@ SCHEMES: dict[str, dict[str, Any]] = {
     }
     for role, text in (
         ("admin", "An AXTRA staff key (`ttx keys create --role admin`)."),
-        ("centre", "A centre's key, bound to that centre (`ttx keys create --role centre "
-                   "--centre REF`): it sees only its own referrals."),
-        ("partner", "A partner platform's key (`ttx keys create --role partner`): it submits "
-                    "requests for candidates and reads the status of its own."),
+        (
+            "centre",
+            "A centre's key, bound to that centre (`ttx keys create --role centre "
+            "--centre REF`): it sees only its own referrals.",
+        ),
+        (
+            "partner",
+            "A partner platform's key (`ttx keys create --role partner`): it submits "
+            "requests for candidates and reads the status of its own.",
+        ),
     )
-}  # fmt: skip
+}
 PROBLEM: dict[str, Any] = {
     "type": "object",
     "description": "An RFC 9457 problem document; extension members may follow.",

@@ -110,9 +110,12 @@ def make_transport(*, tls: ssl.SSLContext | None = None, timeout: float = 10.0) 
     verify = tls if tls is not None else True
     if any(os.environ.get(name) or os.environ.get(name.upper()) for name in _PROXY_VARIABLES):
         return httpx.AsyncClient(
-            verify=verify, limits=limits, timeout=httpx.Timeout(timeout),
-            follow_redirects=False, trust_env=True,
-        )  # fmt: skip
+            verify=verify,
+            limits=limits,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            trust_env=True,
+        )
     return httpx.AsyncHTTPTransport(verify=verify, limits=limits)
 
 

@@ -65,9 +65,13 @@ def message_of(body: bytes, sender: str) -> tuple[str, Any]:
     lang: Lang = "en" if data.get("lang") == "en" else "fr"
     rendered = compose(str(data["template"]), lang, dict(data.get("context") or {}))
     message = build_message(
-        sender=sender, to=str(data["to"]), subject=rendered.subject, text=rendered.text,
-        html=rendered.html, lang=lang,
-    )  # fmt: skip
+        sender=sender,
+        to=str(data["to"]),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        lang=lang,
+    )
     return str(data["to"]), message
 
 

@@ -88,11 +88,18 @@ def enqueue(
     body = webhook_body(event_type, moment, data, seal_key)
     queued = Queued(uuid.uuid4(), new_webhook_id(), body)
     row = {
-        "id": queued.id, "webhook_id": queued.webhook_id, "event_type": event_type,
-        "centre_id": centre_id, "subject_id": subject_id, "payload": queued.payload,
-        "attempts": 0, "next_attempt_at": moment, "created_at": moment,
-        "request_id": current_request_id(), "channel": channel,
-    }  # fmt: skip
+        "id": queued.id,
+        "webhook_id": queued.webhook_id,
+        "event_type": event_type,
+        "centre_id": centre_id,
+        "subject_id": subject_id,
+        "payload": queued.payload,
+        "attempts": 0,
+        "next_attempt_at": moment,
+        "created_at": moment,
+        "request_id": current_request_id(),
+        "channel": channel,
+    }
     if channel == Channel.EMAIL:
         session.execute(_INSERT_MAIL, row)
     else:

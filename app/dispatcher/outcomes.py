@@ -159,6 +159,11 @@ def _mentions_dns(exc: BaseException) -> bool:
     text = str(exc).lower()
     return any(
         words in text
-        for words in ("name or service not known", "nodename nor servname", "name resolution",
-                      "no address associated", "getaddrinfo failed")
-    )  # fmt: skip
+        for words in (
+            "name or service not known",
+            "nodename nor servname",
+            "name resolution",
+            "no address associated",
+            "getaddrinfo failed",
+        )
+    )

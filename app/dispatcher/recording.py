@@ -115,9 +115,14 @@ def park(engine: Engine, res: AttemptResult, *, worker: str, reason: BaseExcepti
                 update(EVENT)
                 .where(EVENT.c.id == res.job.event_id, EVENT.c.locked_by == worker)
                 .where(EVENT.c.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.FAILED, attempts=EVENT.c.attempts + 1, last_error=error,
-                        locked_until=None, locked_by=None)
-            )  # fmt: skip
+                .values(
+                    status=OutboxStatus.FAILED,
+                    attempts=EVENT.c.attempts + 1,
+                    last_error=error,
+                    locked_until=None,
+                    locked_by=None,
+                )
+            )
     except Exception:
         log.exception("could not park %s", res.job.webhook_id)
         return

@@ -54,14 +54,29 @@ def claim(
     unless the SMTP server's stand-in endpoint (`mail.endpoint_id`) is among `skip_endpoints`.
     """
     jobs = _claim_webhooks(
-        engine, worker=worker, limit=limit, now=now, lease=lease, production=production,
-        seal_key=seal_key, park_after=park_after, skip_endpoints=skip_endpoints,
-    )  # fmt: skip
+        engine,
+        worker=worker,
+        limit=limit,
+        now=now,
+        lease=lease,
+        production=production,
+        seal_key=seal_key,
+        park_after=park_after,
+        skip_endpoints=skip_endpoints,
+    )
     left = limit - len(jobs)
     route = mail or _NO_MAIL
     if left > 0 and route.endpoint_id not in skip_endpoints:
-        jobs += _claim_mail(engine, route, worker=worker, limit=left, now=now, lease=lease,
-                            seal_key=seal_key, park_after=park_after)  # fmt: skip
+        jobs += _claim_mail(
+            engine,
+            route,
+            worker=worker,
+            limit=left,
+            now=now,
+            lease=lease,
+            seal_key=seal_key,
+            park_after=park_after,
+        )
     return jobs
 
 
@@ -111,11 +126,19 @@ def _mail_job(row: Row[Any], route: MailRoute, seal_key: SecretStr | None) -> Jo
     except Exception as exc:  # a corrupt or unreadable row: a failed attempt of its own
         body, refused = b"", f"the message cannot be opened ({type(exc).__name__})"
     return Job(
-        event_id=row.id, webhook_id=row.webhook_id, attempt=row.attempts + 1,
-        endpoint_id=route.endpoint_id, url=route.origin, secret="", body=body, refused=refused,  # nosec B106  # e-mail is not signed
-        event_type=row.event_type, subject_id=row.subject_id, request_id=row.request_id,
+        event_id=row.id,
+        webhook_id=row.webhook_id,
+        attempt=row.attempts + 1,
+        endpoint_id=route.endpoint_id,
+        url=route.origin,
+        secret="",  # nosec B106  # e-mail is not signed
+        body=body,
+        refused=refused,
+        event_type=row.event_type,
+        subject_id=row.subject_id,
+        request_id=row.request_id,
         channel=Channel.EMAIL,
-    )  # fmt: skip
+    )
 
 
 def _claim_webhooks(
@@ -194,11 +217,18 @@ def _job(
     except Exception as exc:
         log.exception("outbox event %s cannot be prepared for sending", row.webhook_id)
         return Job(
-            event_id=row.id, webhook_id=row.webhook_id, attempt=row.attempts + 1,
-            endpoint_id=endpoint.id, url=str(endpoint.url), secret=str(endpoint.secret), body=b"",
+            event_id=row.id,
+            webhook_id=row.webhook_id,
+            attempt=row.attempts + 1,
+            endpoint_id=endpoint.id,
+            url=str(endpoint.url),
+            secret=str(endpoint.secret),
+            body=b"",
             refused=f"the event cannot be prepared for sending ({type(exc).__name__})",
-            event_type=row.event_type, subject_id=row.subject_id, crashed=True,
-        )  # fmt: skip
+            event_type=row.event_type,
+            subject_id=row.subject_id,
+            crashed=True,
+        )
 
 
 def _make_job(

@@ -152,9 +152,12 @@ class Dispatcher:
             return crash_result(job, started_at, exc)
         if result.outcome != AttemptOutcome.SUCCESS:
             log.info(
-                "delivery attempt %d of %s: %s", job.attempt, job.webhook_id, result.error,
+                "delivery attempt %d of %s: %s",
+                job.attempt,
+                job.webhook_id,
+                result.error,
                 extra={"webhook_id": job.webhook_id, "outcome": result.kind},
-            )  # fmt: skip
+            )
         return result
 
     async def _send(self, clients: ConnectionPool, job: Job) -> AttemptResult:

@@ -125,10 +125,13 @@ class View:
         self.by_id = {
             name: {item.id: item for item in getattr(self, name)}
             for name in (
-                "organizations", "services", "service_at_locations", "taxonomies",
+                "organizations",
+                "services",
+                "service_at_locations",
+                "taxonomies",
                 "taxonomy_terms",
             )
-        }  # fmt: skip
+        }
 
     def _term(self, kind: str, code: str) -> Item:
         body = terms.term(kind, code, self.lang)

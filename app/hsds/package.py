@@ -181,8 +181,10 @@ class _Reader:
         found: set[str] = set()
         for service in services:
             for area in self.by["area"].get(service.get("id"), []):
-                linked = [self.term_codes.get(a.get("taxonomy_term_id"))
-                          for a in self.by["attribute"].get(area.get("id"), [])]  # fmt: skip
+                linked = [
+                    self.term_codes.get(a.get("taxonomy_term_id"))
+                    for a in self.by["attribute"].get(area.get("id"), [])
+                ]
                 codes = {code for kind, code in filter(None, linked) if kind == "region"}
                 by_name = names.get(_fold(str(area.get("name") or "")))
                 found |= codes or ({by_name} if by_name else set())

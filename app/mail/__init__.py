@@ -59,9 +59,14 @@ async def send_mail(
     if not recipients or not all(valid_address(a) for a in recipients):
         raise MailError("not a valid recipient address", transient=False)
     message = build_message(
-        sender=settings.mail_from, to=recipients, subject=subject, text=text, html=html,
-        lang=lang, headers=headers,
-    )  # fmt: skip
+        sender=settings.mail_from,
+        to=recipients,
+        subject=subject,
+        text=text,
+        html=html,
+        lang=lang,
+        headers=headers,
+    )
     await deliver(target, message, timeout=settings.smtp_timeout_seconds, tls_context=tls_context)
     return str(message["Message-ID"])
 

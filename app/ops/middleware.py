@@ -49,8 +49,16 @@ class RequestContext:
             self.metrics.observe(method, template, status, seconds)
             if access.isEnabledFor(logging.INFO):
                 access.info(
-                    "%s %s %d %.1f ms", method, template, status, seconds * 1000,
-                    extra={"method": method, "route": template, "status": status,
-                           "duration_ms": round(seconds * 1000, 1)},
-                )  # fmt: skip
+                    "%s %s %d %.1f ms",
+                    method,
+                    template,
+                    status,
+                    seconds * 1000,
+                    extra={
+                        "method": method,
+                        "route": template,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 1),
+                    },
+                )
             REQUEST_ID.reset(token)

@@ -36,9 +36,10 @@ def _answer(report: reports.Report, request: Request, fmt: str | None, name: str
     if _wants_csv(request, fmt):
         filename = f"{name}-{report.by}-{report.period.first}-{report.period.last}.csv"
         return Response(
-            reports.to_csv(report), media_type=f"{CSV}; charset=utf-8",
+            reports.to_csv(report),
+            media_type=f"{CSV}; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )  # fmt: skip
+        )
     return report.to_dict()
 
 

@@ -34,5 +34,5 @@ def record(
             subject_type=subject_type,
             subject_id=subject_id,
             detail=detail,
-        )  # fmt: skip
+        )
     )

@@ -53,8 +53,9 @@ def listing(session: Session, settings: Any, centre: Centre, actor: str) -> dict
             consultation = session.get(Consultation, referral.consultation_id)
             if consultation is not None and consultation.person_enc:
                 item["person"] = referrals.person_of(settings, consultation)
-                audit.record(session, actor, "read_person", "consultation", consultation.id,
-                             "web inbox")  # fmt: skip
+                audit.record(
+                    session, actor, "read_person", "consultation", consultation.id, "web inbox"
+                )
         out[group].append(item)
     out["open"].sort(key=lambda item: item["referral"].expires_at)
     session.flush()

@@ -81,12 +81,20 @@ def referrals_in_state(
         .offset(offset)
     ).all()
     items = [
-        {"id": r.id, "consultation_id": r.consultation_id, "attempt": r.attempt,
-         "state": r.state, "created_at": r.created_at, "expires_at": r.expires_at,
-         "responded_at": r.responded_at, "decline_reason": r.decline_reason,
-         "centre_ref": ref, "centre_name": name}
+        {
+            "id": r.id,
+            "consultation_id": r.consultation_id,
+            "attempt": r.attempt,
+            "state": r.state,
+            "created_at": r.created_at,
+            "expires_at": r.expires_at,
+            "responded_at": r.responded_at,
+            "decline_reason": r.decline_reason,
+            "centre_ref": ref,
+            "centre_name": name,
+        }
         for r, ref, name in rows
-    ]  # fmt: skip
+    ]
     return items, total
 
 

@@ -69,46 +69,80 @@ def submit(
         else None
     )
     with pipelined(session):  # six INSERTs, one round trip on PostgreSQL
-        insert_rows(session, Consultation, {
-            "id": consultation.id, "created_at": now, "status": consultation.status,
-            "channel": channel,
-            "partner_key_id": principal.key_id if principal and principal.role == "partner"
-            else None,
-            "region_code": place.region_code, "criteria": criteria, "ranking": ranking,
-            "policy_version": outcome.policy_version,
-            "consent": {**body.consent.model_dump(), "recorded_at": now.isoformat(),
-                        "channel": channel},
-            "person_enc": encrypt_json(settings.secret_key, person),
-            "message_enc": encrypt_json(settings.secret_key, body.message)
-            if body.message else None,
-            "anonymized_at": None,
-        })  # fmt: skip
+        insert_rows(
+            session,
+            Consultation,
+            {
+                "id": consultation.id,
+                "created_at": now,
+                "status": consultation.status,
+                "channel": channel,
+                "partner_key_id": principal.key_id
+                if principal and principal.role == "partner"
+                else None,
+                "region_code": place.region_code,
+                "criteria": criteria,
+                "ranking": ranking,
+                "policy_version": outcome.policy_version,
+                "consent": {
+                    **body.consent.model_dump(),
+                    "recorded_at": now.isoformat(),
+                    "channel": channel,
+                },
+                "person_enc": encrypt_json(settings.secret_key, person),
+                "message_enc": encrypt_json(settings.secret_key, body.message)
+                if body.message
+                else None,
+                "anonymized_at": None,
+            },
+        )
         remember_contacts(session, settings, consultation.id, body.person.email, body.person.phone)
         if not ranking:
-            notices.seeker_confirmation(session, settings, consultation_id=consultation.id,
-                                        person=person, expires_at=None, now=now)  # fmt: skip
+            notices.seeker_confirmation(
+                session,
+                settings,
+                consultation_id=consultation.id,
+                person=person,
+                expires_at=None,
+                now=now,
+            )
             return consultation, None
         # The snapshot ranked only active centres with open intake: the first one takes it.
         best = directory.by_id[ranking[0]["centre_id"]]
         referral = referrals.insert_referral(
-            session, settings,
-            consultation_id=consultation.id, criteria=criteria, attempt=1,
-            centre=referrals.CentreRef(id=uuid.UUID(best.id), ref=best.ref), entry=ranking[0],
-            actor=_actor(principal), person=person, message=body.message, notify=notify,
-        )  # fmt: skip
+            session,
+            settings,
+            consultation_id=consultation.id,
+            criteria=criteria,
+            attempt=1,
+            centre=referrals.CentreRef(id=uuid.UUID(best.id), ref=best.ref),
+            entry=ranking[0],
+            actor=_actor(principal),
+            person=person,
+            message=body.message,
+            notify=notify,
+        )
         notices.seeker_confirmation(
-            session, settings, consultation_id=consultation.id, person=person,
-            expires_at=referral.expires_at, now=now,
-        )  # fmt: skip
+            session,
+            settings,
+            consultation_id=consultation.id,
+            person=person,
+            expires_at=referral.expires_at,
+            now=now,
+        )
     return consultation, referral
 
 
 def _ranking(outcome: MatchOutcome) -> list[dict[str, Any]]:
     return [
-        {"centre_id": r.centre_id, "rank": r.rank, "score": r.score,
-         "reasons": [reason.to_dict() for reason in r.reasons]}
+        {
+            "centre_id": r.centre_id,
+            "rank": r.rank,
+            "score": r.score,
+            "reasons": [reason.to_dict() for reason in r.reasons],
+        }
         for r in outcome.results
-    ]  # fmt: skip
+    ]
 
 
 def _chosen_first(
@@ -137,7 +171,7 @@ def _chosen_first(
                         "en": r.en,
                     }
                     for r in reasons
-                ],  # fmt: skip
+                ],
             )
         chosen = [_entry_for(directory, key, wanted)]
     return chosen + [e for e in ranking if e["centre_id"] != key]
@@ -147,8 +181,12 @@ def _entry_for(directory: Directory, key: str, wanted: Any) -> dict[str, Any]:
     # Eligible but ranked below the kept depth: rank everyone to find its score and reasons.
     outcome = directory.match_index.rank(replace(wanted, limit=len(directory.entries)))
     result = next(r for r in outcome.results if r.centre_id == key)
-    return {"centre_id": key, "rank": None, "score": result.score,
-            "reasons": [r.to_dict() for r in result.reasons]}  # fmt: skip
+    return {
+        "centre_id": key,
+        "rank": None,
+        "score": result.score,
+        "reasons": [r.to_dict() for r in result.reasons],
+    }
 
 
 def _criteria(body: ConsultationIn, place: dict[str, Any]) -> dict[str, Any]:
@@ -170,9 +208,12 @@ def answer(
         "id": str(consultation.id),
         "status": consultation.status,
         "created_at": consultation.created_at.isoformat(),
-        "referral": _referral_view(referral, centre.ref if centre else None,
-                                   centre.name if centre else None) if referral else None,
-    }  # fmt: skip
+        "referral": _referral_view(
+            referral, centre.ref if centre else None, centre.name if centre else None
+        )
+        if referral
+        else None,
+    }
 
 
 def summary(session: Session, consultation: Consultation) -> dict[str, Any]:
@@ -200,12 +241,16 @@ def _referral_view(
     referral: Referral | referrals.Opened, ref: str | None, name: str | None
 ) -> dict[str, Any]:
     return {
-        "id": str(referral.id), "state": referral.state, "attempt": referral.attempt,
+        "id": str(referral.id),
+        "state": referral.state,
+        "attempt": referral.attempt,
         "centre": {"id": str(referral.centre_id), "ref": ref, "name": name},
-        "rank": referral.rank, "score": referral.score, "reasons": referral.reasons,
+        "rank": referral.rank,
+        "score": referral.score,
+        "reasons": referral.reasons,
         "created_at": referral.created_at.isoformat(),
         "expires_at": referral.expires_at.isoformat(),
-    }  # fmt: skip
+    }
 
 
 def get_for(session: Session, consultation_id: uuid.UUID, principal: Principal) -> Consultation:
@@ -241,5 +286,9 @@ def submit_answered(
 def decoy() -> dict[str, Any]:
     """What the honeypot answers: the shape of a real answer (a request no centre could
     take), so that a robot learns nothing; nothing is stored."""
-    return {"id": str(uuid.uuid4()), "status": "unrouted", "created_at": utcnow().isoformat(),
-            "referral": None}  # fmt: skip
+    return {
+        "id": str(uuid.uuid4()),
+        "status": "unrouted",
+        "created_at": utcnow().isoformat(),
+        "referral": None,
+    }

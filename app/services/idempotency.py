@@ -83,7 +83,7 @@ def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay 
                 state="in_flight",
                 created_at=now,
                 expires_at=now + KEEP,
-            )  # fmt: skip
+            )
         )
         session.flush()
         return None

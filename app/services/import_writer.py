@@ -218,19 +218,28 @@ def _children(session: Session, chunk: Sequence[Change], *, replace: bool) -> No
         if touched is None or "locations" in touched:
             for position, loc in enumerate(change.record.locations):
                 row = {c: loc[c] for c in LOCATION_COLUMNS}
-                locations.append(row | {"id": uuid.uuid4(), "centre_id": change.centre_id,
-                                        "position": position})  # fmt: skip
+                locations.append(
+                    row | {"id": uuid.uuid4(), "centre_id": change.centre_id, "position": position}
+                )
         for name, _, code in LINKS:
             if touched is None or name in touched:
                 links[name] += [
                     {"centre_id": change.centre_id, code: v} for v in getattr(centre, name)
                 ]
         if centre.inbox is not None and (touched is None or "inbox" in touched):
-            inboxes.append({
-                "id": uuid.uuid4(), "centre_id": change.centre_id, "url": centre.inbox.url,
-                "secret": centre.inbox.secret, "enabled": True, "disabled_reason": None,
-                "disabled_at": None, "consecutive_failures": 0, "created_at": utcnow(),
-            })  # fmt: skip
+            inboxes.append(
+                {
+                    "id": uuid.uuid4(),
+                    "centre_id": change.centre_id,
+                    "url": centre.inbox.url,
+                    "secret": centre.inbox.secret,
+                    "enabled": True,
+                    "disabled_reason": None,
+                    "disabled_at": None,
+                    "consecutive_failures": 0,
+                    "created_at": utcnow(),
+                }
+            )
     bulk_insert(session, Location, locations)
     for name, model, _ in LINKS:
         bulk_insert(session, model, links[name])

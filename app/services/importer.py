@@ -298,7 +298,7 @@ def _report(
             separator=table.separator,
             sheet=table.sheet,
             records=len(changes),
-        ),  # fmt: skip
+        ),
         notes=notes,
     )
 

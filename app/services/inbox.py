@@ -58,8 +58,10 @@ def _item(session: Session, settings: Settings, referral: Referral, actor: str) 
     if visible:
         audit.record(session, actor, "read_person", "consultation", consultation.id, "inbox")
     return {
-        "id": str(referral.id), "consultation_id": str(consultation.id),
-        "state": referral.state, "attempt": referral.attempt,
+        "id": str(referral.id),
+        "consultation_id": str(consultation.id),
+        "state": referral.state,
+        "attempt": referral.attempt,
         "created_at": referral.created_at.isoformat(),
         "expires_at": referral.expires_at.isoformat(),
         # Only while the centre is, or was, the one taking the person on (Law 25).
@@ -68,7 +70,7 @@ def _item(session: Session, settings: Settings, referral: Referral, actor: str) 
         "criteria": consultation.criteria,
         "consent": consultation.consent,
         "match": {"rank": referral.rank, "score": referral.score, "reasons": referral.reasons},
-    }  # fmt: skip
+    }
 
 
 def update_intake(

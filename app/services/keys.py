@@ -52,9 +52,12 @@ def create_key(
         raise InvalidInput("key_centre_not_allowed")
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
-        prefix=plaintext[:12], key_hash=hash_key(plaintext), role=role, centre_id=centre_id,
+        prefix=plaintext[:12],
+        key_hash=hash_key(plaintext),
+        role=role,
+        centre_id=centre_id,
         label=label,
-    )  # fmt: skip
+    )
     session.add(row)
     session.flush()
     return row, plaintext

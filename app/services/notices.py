@@ -68,13 +68,25 @@ def referral_notice(
     context = {
         "reference": str(consultation_id),
         **{f"deadline_{lang}": when(expires_at, lang) for lang in LANGS},
-        **{f"link_{lang}": public_link(settings, referral_links.path(token, lang))
-           for lang in LANGS},
-    }  # fmt: skip
+        **{
+            f"link_{lang}": public_link(settings, referral_links.path(token, lang))
+            for lang in LANGS
+        },
+    }
     template = "referral_reminder" if reminder else "referral_notice"
     for address in addresses:
-        _queue(session, settings, CENTRE_REMINDER if reminder else CENTRE_NOTICE, centre_id,
-               referral_id, address, template, "fr", context, now)  # fmt: skip
+        _queue(
+            session,
+            settings,
+            CENTRE_REMINDER if reminder else CENTRE_NOTICE,
+            centre_id,
+            referral_id,
+            address,
+            template,
+            "fr",
+            context,
+            now,
+        )
     return len(addresses)
 
 
@@ -91,10 +103,15 @@ def _queue(
     now: datetime | None,
 ) -> None:
     dispatcher.enqueue(
-        session, event_type=event_type, centre_id=centre_id, subject_id=subject_id,
+        session,
+        event_type=event_type,
+        centre_id=centre_id,
+        subject_id=subject_id,
         data=mail_data(to=to, template=template, lang=lang, context=context),
-        seal_key=settings.secret_key, now=now, channel=Channel.EMAIL,
-    )  # fmt: skip
+        seal_key=settings.secret_key,
+        now=now,
+        channel=Channel.EMAIL,
+    )
 
 
 SEEKER_CONFIRMATION: Final = "mail.seeker_confirmation"
@@ -126,11 +143,19 @@ def seeker_confirmation(
 ) -> bool:
     """The confirmation of a request: its reference, what happens next and by when (the
     first centre's deadline, or AXTRA staff when no centre fits). No name, no criteria."""
-    return _to_seeker(session, settings, SEEKER_CONFIRMATION, "seeker_confirmation",
-                      consultation_id, person, now, {
-        "routed": expires_at is not None,
-        "deadline": when(expires_at, _lang(person)) if expires_at else "",
-    })  # fmt: skip
+    return _to_seeker(
+        session,
+        settings,
+        SEEKER_CONFIRMATION,
+        "seeker_confirmation",
+        consultation_id,
+        person,
+        now,
+        {
+            "routed": expires_at is not None,
+            "deadline": when(expires_at, _lang(person)) if expires_at else "",
+        },
+    )
 
 
 def seeker_accepted(
@@ -143,12 +168,21 @@ def seeker_accepted(
 ) -> bool:
     """A centre took the request: its name, its public contact details, and how it will
     reach the person (the way they chose)."""
-    return _to_seeker(session, settings, SEEKER_ACCEPTED, "seeker_accepted", consultation_id,
-                      person, None, {
-        "centre_name": centre.name, "centre_email": centre.email or "",
-        "centre_phone": centre.phone or "",
-        "by_phone": bool(person and person.get("preferred_contact") == "phone"),
-    })  # fmt: skip
+    return _to_seeker(
+        session,
+        settings,
+        SEEKER_ACCEPTED,
+        "seeker_accepted",
+        consultation_id,
+        person,
+        None,
+        {
+            "centre_name": centre.name,
+            "centre_email": centre.email or "",
+            "centre_phone": centre.phone or "",
+            "by_phone": bool(person and person.get("preferred_contact") == "phone"),
+        },
+    )
 
 
 def seeker_unrouted(
@@ -159,8 +193,9 @@ def seeker_unrouted(
     person: dict[str, Any] | None,
 ) -> bool:
     """No centre could take the request: AXTRA staff will follow up."""
-    return _to_seeker(session, settings, SEEKER_UNROUTED, "seeker_unrouted", consultation_id,
-                      person, None, {})  # fmt: skip
+    return _to_seeker(
+        session, settings, SEEKER_UNROUTED, "seeker_unrouted", consultation_id, person, None, {}
+    )
 
 
 def _lang(person: dict[str, Any] | None) -> Lang:
@@ -168,20 +203,30 @@ def _lang(person: dict[str, Any] | None) -> Lang:
 
 
 def _to_seeker(
-    session: Session, settings: Settings, event_type: str, template: str,
-    consultation_id: uuid.UUID, person: dict[str, Any] | None, now: datetime | None,
+    session: Session,
+    settings: Settings,
+    event_type: str,
+    template: str,
+    consultation_id: uuid.UUID,
+    person: dict[str, Any] | None,
+    now: datetime | None,
     context: dict[str, Any],
-) -> bool:  # fmt: skip
+) -> bool:
     target = _seeker(person) if settings.mail_enabled else None
     if target is None:
         return False
     address, lang = target
-    context = {**context, "reference": str(consultation_id),
-               "status_link": _status_link(settings, consultation_id, lang),
-               "privacy_link": public_link(settings, "/en/privacy" if lang == "en"
-                                           else "/confidentialite")}  # fmt: skip
-    _queue(session, settings, event_type, None, consultation_id, address, template, lang,
-           context, now)  # fmt: skip
+    context = {
+        **context,
+        "reference": str(consultation_id),
+        "status_link": _status_link(settings, consultation_id, lang),
+        "privacy_link": public_link(
+            settings, "/en/privacy" if lang == "en" else "/confidentialite"
+        ),
+    }
+    _queue(
+        session, settings, event_type, None, consultation_id, address, template, lang, context, now
+    )
     return True
 
 
@@ -212,8 +257,14 @@ def remind_due(session: Session, settings: Settings, now: datetime, *, limit: in
         if referral.expires_at - referral.created_at <= REMIND_BEFORE:
             continue
         sent = referral_notice(
-            session, settings, referral_id=referral.id, consultation_id=referral.consultation_id,
-            centre_id=referral.centre_id, expires_at=referral.expires_at, now=now, reminder=True,
-        )  # fmt: skip
+            session,
+            settings,
+            referral_id=referral.id,
+            consultation_id=referral.consultation_id,
+            centre_id=referral.centre_id,
+            expires_at=referral.expires_at,
+            now=now,
+            reminder=True,
+        )
         count += 1 if sent else 0
     return count

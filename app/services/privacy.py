@@ -38,11 +38,18 @@ def contact_digests(settings: Settings, email: str | None, phone: str | None) ->
     return [hmac.new(secret, v.encode(), hashlib.sha256).hexdigest() for v in values]
 
 
-def remember_contacts(session: Session, settings: Settings, consultation_id: uuid.UUID,
-                      email: str | None, phone: str | None) -> None:  # fmt: skip
+def remember_contacts(
+    session: Session,
+    settings: Settings,
+    consultation_id: uuid.UUID,
+    email: str | None,
+    phone: str | None,
+) -> None:
     """Store the digests of a new consultation's contacts (its row is already written)."""
-    rows = [{"digest": digest, "consultation_id": consultation_id}
-            for digest in contact_digests(settings, email, phone)]  # fmt: skip
+    rows = [
+        {"digest": digest, "consultation_id": consultation_id}
+        for digest in contact_digests(settings, email, phone)
+    ]
     if rows:
         insert_rows(session, ContactDigest, *rows)
 

@@ -50,11 +50,14 @@ def summary(session: Session, referral: Referral) -> dict[str, Any]:
     centre = session.get(Centre, referral.centre_id)
     criteria = consultation.criteria if consultation else {}
     return {
-        "reference": str(referral.consultation_id), "state": referral.state,
-        "expires_at": referral.expires_at, "created_at": referral.created_at,
-        "centre_name": centre.name if centre else "", "criteria": criteria,
+        "reference": str(referral.consultation_id),
+        "state": referral.state,
+        "expires_at": referral.expires_at,
+        "created_at": referral.created_at,
+        "centre_name": centre.name if centre else "",
+        "criteria": criteria,
         "reasons": referral.reasons,
-    }  # fmt: skip
+    }
 
 
 def accept(session: Session, settings: Settings, referral: Referral, actor: str) -> Answered:
@@ -69,9 +72,13 @@ def accept(session: Session, settings: Settings, referral: Referral, actor: str)
 
 
 def decline(
-    session: Session, settings: Settings, referral: Referral, actor: str,
-    reason: object, note: object,
-) -> Answered:  # fmt: skip
+    session: Session,
+    settings: Settings,
+    referral: Referral,
+    actor: str,
+    reason: object,
+    note: object,
+) -> Answered:
     """Decline with a reason (and an optional note); the request moves to the next centre."""
     body = _decline_body(reason, note)
     same = referral.state == ReferralState.DECLINED and referral.decline_reason == body.reason
@@ -87,10 +94,17 @@ def ask_axtra(session: Session, referral: Referral, actor: str, note: object) ->
     if referral.state not in referrals.OPEN:
         raise Gone("referral_link_closed", state=referral.state)
     text = _decline_body("other", note).note
-    session.add(ReferralEvent(
-        referral_id=referral.id, from_state=referral.state, to_state=referral.state,
-        actor=actor, reason=ASK_AXTRA, note=text, at=utcnow(),
-    ))  # fmt: skip
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            from_state=referral.state,
+            to_state=referral.state,
+            actor=actor,
+            reason=ASK_AXTRA,
+            note=text,
+            at=utcnow(),
+        )
+    )
     session.flush()
     return Answered(referral)
 
@@ -125,6 +139,8 @@ def _with_person(
     audit.record(session, actor, "read_person", "consultation", consultation.id, "answer page")
     session.flush()
     return Answered(
-        referral, referrals.person_of(settings, consultation),
-        referrals.message_of(settings, consultation), replayed,
-    )  # fmt: skip
+        referral,
+        referrals.person_of(settings, consultation),
+        referrals.message_of(settings, consultation),
+        replayed,
+    )

@@ -84,7 +84,7 @@ def issue(
             token_hash=digest(token),
             created_at=now,
             expires_at=now + timedelta(minutes=minutes),
-        )  # fmt: skip
+        )
     )
     session.flush()
     return token
@@ -157,7 +157,7 @@ def open_session(
             expires_at=now + timedelta(hours=hours),
             last_seen_at=now,
             verified_at=now if verified else None,
-        )  # fmt: skip
+        )
     )
     session.flush()
     return token
@@ -216,13 +216,15 @@ def end_all(
     links useless: for a removed staff member, a deactivated centre, a removed address."""
     now = utcnow()
     sessions = update(WebSession).where(
-        col(WebSession.kind) == kind, col(WebSession.subject_id) == subject_id,
+        col(WebSession.kind) == kind,
+        col(WebSession.subject_id) == subject_id,
         col(WebSession.ended_at).is_(None),
-    )  # fmt: skip
+    )
     links = update(SigninLink).where(
-        col(SigninLink.kind) == kind, col(SigninLink.subject_id) == subject_id,
+        col(SigninLink.kind) == kind,
+        col(SigninLink.subject_id) == subject_id,
         col(SigninLink.used_at).is_(None),
-    )  # fmt: skip
+    )
     if email is not None:
         sessions = sessions.where(col(WebSession.email) == email)
         links = links.where(col(SigninLink.email) == email)

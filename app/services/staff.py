@@ -32,10 +32,14 @@ def list_consultations(
 
 def _brief(c: Consultation) -> dict[str, Any]:
     return {
-        "id": str(c.id), "status": c.status, "channel": c.channel, "region_code": c.region_code,
-        "created_at": c.created_at.isoformat(), "criteria": c.criteria,
+        "id": str(c.id),
+        "status": c.status,
+        "channel": c.channel,
+        "region_code": c.region_code,
+        "created_at": c.created_at.isoformat(),
+        "criteria": c.criteria,
         "policy_version": c.policy_version,
-    }  # fmt: skip
+    }
 
 
 def detail(
@@ -71,16 +75,27 @@ def _referral(session: Session, referral: Referral) -> dict[str, Any]:
     ).all()
     centre = session.get(Centre, referral.centre_id)
     return {
-        "id": str(referral.id), "attempt": referral.attempt, "state": referral.state,
+        "id": str(referral.id),
+        "attempt": referral.attempt,
+        "state": referral.state,
         "centre": {"id": str(referral.centre_id), "ref": centre.ref if centre else None},
-        "rank": referral.rank, "score": referral.score, "reasons": referral.reasons,
-        "decline_reason": referral.decline_reason, "decline_note": referral.decline_note,
+        "rank": referral.rank,
+        "score": referral.score,
+        "reasons": referral.reasons,
+        "decline_reason": referral.decline_reason,
+        "decline_note": referral.decline_note,
         "history": [
-            {"at": h.at.isoformat(), "from": h.from_state, "to": h.to_state, "actor": h.actor,
-             "reason": h.reason, "note": h.note}
+            {
+                "at": h.at.isoformat(),
+                "from": h.from_state,
+                "to": h.to_state,
+                "actor": h.actor,
+                "reason": h.reason,
+                "note": h.note,
+            }
             for h in history
         ],
-    }  # fmt: skip
+    }
 
 
 def route_by_hand(
@@ -111,9 +126,13 @@ def route_by_hand(
             errors=[field_error(["body", "centre_id"], "centre_unknown")],
             centre_id=str(centre_id),
         )
-    entry = {"rank": None, "score": None,
-             "reasons": [{"code": "staff_routed", "fr": "Acheminé par l'équipe",
-                          "en": "Routed by staff"}]}  # fmt: skip
+    entry = {
+        "rank": None,
+        "score": None,
+        "reasons": [
+            {"code": "staff_routed", "fr": "Acheminé par l'équipe", "en": "Routed by staff"}
+        ],
+    }
     referral = referrals.open_referral(session, settings, consultation, centre, entry, actor)
     audit.record(session, actor, "send_person", "consultation", consultation.id, centre.ref)
     session.flush()
@@ -128,8 +147,9 @@ def replay_delivery(session: Session, event_id: uuid.UUID, actor: str) -> Outbox
         if referral is not None and event.event_type == "referral.created":
             if referral.state not in referrals.OPEN:
                 raise Conflict("referral_not_cancellable", state=referral.state)
-            audit.record(session, actor, "send_person", "consultation",
-                         referral.consultation_id, "replay")  # fmt: skip
+            audit.record(
+                session, actor, "send_person", "consultation", referral.consultation_id, "replay"
+            )
     return dispatcher.replay(session, event_id)
 
 

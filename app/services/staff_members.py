@@ -138,9 +138,13 @@ def otpauth_uri(secret: str, member: StaffMember) -> str:
 
 
 def confirm_enrolment(
-    session: Session, settings: Settings, member: StaffMember, code: str, *,
+    session: Session,
+    settings: Settings,
+    member: StaffMember,
+    code: str,
+    *,
     now: datetime | None = None,
-) -> bool:  # fmt: skip
+) -> bool:
     """Turn TOTP on once the member typed a valid code from the pending secret."""
     if member.totp_secret is None or has_totp(member):
         return False
@@ -153,9 +157,13 @@ def confirm_enrolment(
 
 
 def check_code(
-    session: Session, settings: Settings, member: StaffMember, code: str, *,
+    session: Session,
+    settings: Settings,
+    member: StaffMember,
+    code: str,
+    *,
     now: datetime | None = None,
-) -> bool:  # fmt: skip
+) -> bool:
     """Whether `code` is the member's current code, never used before."""
     if not has_totp(member):
         return False

@@ -81,22 +81,41 @@ async def answer(request: Request, session: SessionDep, token: str) -> HTMLRespo
 def closed_page(request: Request, error: AppError) -> HTMLResponse:
     """A link that cannot be used: why, in words, with the error's status."""
     lang = urls.lang_of_request(request)
-    return render(request, "centre_closed.html", {
-        "reason": error.text(lang), "status": error.status,
-    }, status=error.status, private=True)  # fmt: skip
+    return render(
+        request,
+        "centre_closed.html",
+        {
+            "reason": error.text(lang),
+            "status": error.status,
+        },
+        status=error.status,
+        private=True,
+    )
 
 
 def _form(
-    request: Request, view: dict[str, Any], token: str, *, error: AppError | None = None,
+    request: Request,
+    view: dict[str, Any],
+    token: str,
+    *,
+    error: AppError | None = None,
     status: int = 200,
-) -> HTMLResponse:  # fmt: skip
+) -> HTMLResponse:
     lang = urls.lang_of_request(request)
     errors = [{"field": "reason", "text": error.text(lang)}] if error else []
-    return render(request, "centre_answer.html", {
-        **request_labels(view, lang), "token": token, "reasons": DECLINE_REASONS,
-        "form_errors": errors,
-        "action_url": urls.url("referral_answer", lang, token=token),
-    }, status=status, private=True)  # fmt: skip
+    return render(
+        request,
+        "centre_answer.html",
+        {
+            **request_labels(view, lang),
+            "token": token,
+            "reasons": DECLINE_REASONS,
+            "form_errors": errors,
+            "action_url": urls.url("referral_answer", lang, token=token),
+        },
+        status=status,
+        private=True,
+    )
 
 
 def answered_page(
@@ -104,30 +123,42 @@ def answered_page(
 ) -> HTMLResponse:
     lang = urls.lang_of_request(request)
     view = referral_answers.summary(session, done.referral)
-    return render(request, "centre_answered.html", {
-        **request_labels(view, lang), "action": action, "person": done.person,
-        "message": done.message, "replayed": done.replayed,
-        "need_text": view["criteria"].get("need_text") if done.person else None,
-    }, private=True)  # fmt: skip
+    return render(
+        request,
+        "centre_answered.html",
+        {
+            **request_labels(view, lang),
+            "action": action,
+            "person": done.person,
+            "message": done.message,
+            "replayed": done.replayed,
+            "need_text": view["criteria"].get("need_text") if done.person else None,
+        },
+        private=True,
+    )
 
 
 def request_labels(view: dict[str, Any], lang: Lang) -> dict[str, Any]:
     criteria = view["criteria"]
     location = criteria.get("location") or {}
     return {
-        "reference": view["reference"], "state": view["state"], "centre_name": view["centre_name"],
+        "reference": view["reference"],
+        "state": view["state"],
+        "centre_name": view["centre_name"],
         "deadline": notices.when(view["expires_at"], lang),
-        "place": _no_postal_code(location.get("label")) or vocabulary.region_name(
-            str(location.get("region_code") or ""), lang),
+        "place": _no_postal_code(location.get("label"))
+        or vocabulary.region_name(str(location.get("region_code") or ""), lang),
         "needs": [vocabulary.label("specialties", c, lang) for c in criteria.get("needs") or []],
-        "groups": [vocabulary.label("client_groups", c, lang)
-                   for c in criteria.get("client_groups") or []],
+        "groups": [
+            vocabulary.label("client_groups", c, lang) for c in criteria.get("client_groups") or []
+        ],
         "language": vocabulary.label("languages", criteria["language"], lang)
-        if criteria.get("language") else None,
+        if criteria.get("language")
+        else None,
         "modes": [vocabulary.label("modes", c, lang) for c in criteria.get("modes") or []],
         "age": criteria.get("age"),
         "why": [r.get(lang) or r.get("code") for r in view["reasons"] if isinstance(r, dict)],
-    }  # fmt: skip
+    }
 
 
 _POSTAL_CODE = re.compile(r"\b[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d\b,?\s*")

@@ -32,14 +32,16 @@ from app.web.templating import render
 
 router = APIRouter()
 log = logging.getLogger("ttx")
-urls.register_pages({
-    "inbox": ("/boite", "/en/inbox"),
-    "inbox-signin": ("/boite/connexion", "/en/inbox/sign-in"),
-    "inbox-link": ("/boite/lien", "/en/inbox/link"),
-    "inbox-answer": ("/boite/reponse/{referral_id}", "/en/inbox/answer/{referral_id}"),
-    "inbox-intake": ("/boite/accueil", "/en/inbox/intake"),
-    "inbox-signout": ("/boite/deconnexion", "/en/inbox/sign-out"),
-})  # fmt: skip
+urls.register_pages(
+    {
+        "inbox": ("/boite", "/en/inbox"),
+        "inbox-signin": ("/boite/connexion", "/en/inbox/sign-in"),
+        "inbox-link": ("/boite/lien", "/en/inbox/link"),
+        "inbox-answer": ("/boite/reponse/{referral_id}", "/en/inbox/answer/{referral_id}"),
+        "inbox-intake": ("/boite/accueil", "/en/inbox/intake"),
+        "inbox-signout": ("/boite/deconnexion", "/en/inbox/sign-out"),
+    }
+)
 LINKS_PER_ADDRESS = "3/15minutes"
 LINKS_PER_CLIENT = "10/15minutes"
 OPENS_PER_CLIENT = "20/15minutes"
@@ -84,8 +86,12 @@ def install(app: Any) -> None:
 
 @urls.page(router, "inbox-signin")
 def signin_form(request: Request) -> HTMLResponse:
-    return render(request, "inbox_signin.html", {"email": "", "form_errors": [],
-                  "signed_out": request.query_params.get("fin") == "1"}, private=True)  # fmt: skip
+    return render(
+        request,
+        "inbox_signin.html",
+        {"email": "", "form_errors": [], "signed_out": request.query_params.get("fin") == "1"},
+        private=True,
+    )
 
 
 @urls.page(router, "inbox-signin", methods=["POST"])
@@ -96,23 +102,28 @@ def ask_for_link(request: Request, session: SessionDep, form: FormDep) -> Respon
     email = raw.strip()[:300] if isinstance(raw, str) else ""
     if not valid_address(email):
         error = FieldError("email", gettext("problems.inbox_email_invalid", lang))
-        return render(request, "inbox_signin.html", {"email": email, "form_errors": [error],
-                      "signed_out": False}, status=422, private=True)  # fmt: skip
+        return render(
+            request,
+            "inbox_signin.html",
+            {"email": email, "form_errors": [error], "signed_out": False},
+            status=422,
+            private=True,
+        )
     limit(request, LINKS_PER_CLIENT, "inbox-link-client", client_of(request))
     limit(request, LINKS_PER_ADDRESS, "inbox-link-address", email.lower())
     for centre in centre_inbox.centres_for(session, email):
         token = signin.issue(session, kind="centre", subject_id=centre.id, email=email.lower())
         _send_link(request.app.state.settings, email.lower(), token, lang)
-    return render(request, "inbox_link_sent.html", {"minutes": signin.LINK_MINUTES},
-                  private=True)  # fmt: skip
+    return render(request, "inbox_link_sent.html", {"minutes": signin.LINK_MINUTES}, private=True)
 
 
 def _send_link(settings: Settings, email: str, token: str, lang: Lang) -> None:
     from app.mail import MailError, compose, public_link, send_mail_sync
 
     path = urls.url("inbox-link", lang, {"jeton": token})
-    message = compose("signin", lang, {"link": public_link(settings, path),
-                                       "minutes": signin.LINK_MINUTES})  # fmt: skip
+    message = compose(
+        "signin", lang, {"link": public_link(settings, path), "minutes": signin.LINK_MINUTES}
+    )
     try:
         send_mail_sync(settings, email, message.subject, message.text, message.html, lang=lang)
     except MailError as exc:
@@ -128,8 +139,13 @@ def link_page(request: Request, session: SessionDep) -> HTMLResponse:
         signin.check(session, kind="centre", token=token)
     except AppError as exc:
         return closed_page(request, exc)
-    return render(request, "inbox_link.html", {"token": token}, private=True,
-                  headers={"Referrer-Policy": "no-referrer"})  # fmt: skip
+    return render(
+        request,
+        "inbox_link.html",
+        {"token": token},
+        private=True,
+        headers={"Referrer-Policy": "no-referrer"},
+    )
 
 
 @urls.page(router, "inbox-link", methods=["POST"])
@@ -145,8 +161,9 @@ def use_link(request: Request, session: SessionDep, form: FormDep) -> Response:
             raise NotFound("signin_link_unknown")
     except AppError as exc:
         return closed_page(request, exc)
-    cookie = signin.open_session(session, kind="centre", subject_id=link.subject_id,
-                                 email=link.email, verified=True)  # fmt: skip
+    cookie = signin.open_session(
+        session, kind="centre", subject_id=link.subject_id, email=link.email, verified=True
+    )
     response = RedirectResponse(urls.url("inbox", urls.lang_of_request(request)), status_code=303)
     sessions.set_cookie(response, request, "centre", cookie)
     return response
@@ -156,17 +173,30 @@ def use_link(request: Request, session: SessionDep, form: FormDep) -> Response:
 def inbox_page(request: Request, session: SessionDep, member: MemberDep) -> HTMLResponse:
     """The centre's referrals by state, open ones by deadline; intake and capacity."""
     lang = urls.lang_of_request(request)
-    groups = centre_inbox.listing(session, request.app.state.settings, member.centre,
-                                  member.actor)  # fmt: skip
+    groups = centre_inbox.listing(session, request.app.state.settings, member.centre, member.actor)
     shown = {
-        name: [{**item, **request_labels(referral_answers.summary(session, item["referral"]), lang),
-                "id": str(item["referral"].id)} for item in items]
+        name: [
+            {
+                **item,
+                **request_labels(referral_answers.summary(session, item["referral"]), lang),
+                "id": str(item["referral"].id),
+            }
+            for item in items
+        ]
         for name, items in groups.items()
-    }  # fmt: skip
-    return render(request, "inbox.html", {
-        "centre": member.centre, "groups": shown, "email": member.web_session.email,
-        "saved": request.query_params.get("ok") == "1", "form_errors": [],
-    }, private=True)  # fmt: skip
+    }
+    return render(
+        request,
+        "inbox.html",
+        {
+            "centre": member.centre,
+            "groups": shown,
+            "email": member.web_session.email,
+            "saved": request.query_params.get("ok") == "1",
+            "form_errors": [],
+        },
+        private=True,
+    )
 
 
 @urls.page(router, "inbox-answer", methods=["POST"])
@@ -203,10 +233,12 @@ def intake(request: Request, session: SessionDep, member: MemberDep, form: FormD
     lang = urls.lang_of_request(request)
     capacity = single(form, "weekly_capacity")
     try:
-        data = IntakeUpdate.model_validate({
-            "intake_status": single(form, "intake_status"),
-            "weekly_capacity": capacity.strip() if isinstance(capacity, str) else capacity,
-        })  # fmt: skip
+        data = IntakeUpdate.model_validate(
+            {
+                "intake_status": single(form, "intake_status"),
+                "weekly_capacity": capacity.strip() if isinstance(capacity, str) else capacity,
+            }
+        )
     except ValidationError as exc:
         errors = [field_error([str(p) for p in e["loc"]], e["type"]) for e in exc.errors()]
         problem = InvalidInput("invalid_input", errors=errors)

@@ -42,22 +42,29 @@ class Contact:
         preferred = text("preferred_contact", 10)
         language = text("contact_language", 5)
         return cls(
-            first_name=text("first_name", 300), last_name=text("last_name", 300),
-            email=text("email", 300), phone=text("phone", 60),
+            first_name=text("first_name", 300),
+            last_name=text("last_name", 300),
+            email=text("email", 300),
+            phone=text("phone", 60),
             preferred_contact=preferred if preferred in ("email", "phone") else "",
             contact_language=language if language in CONTACT_LANGS else lang,
-            message=text("message", 5000), consent=data.get("consent") == "yes",
+            message=text("message", 5000),
+            consent=data.get("consent") == "yes",
             website=text("website", 200),
-        )  # fmt: skip
+        )
 
     def fields(self) -> dict[str, str]:
         """The values to carry in hidden fields from one step to the next."""
         return {
-            "first_name": self.first_name, "last_name": self.last_name, "email": self.email,
-            "phone": self.phone, "preferred_contact": self.preferred_contact,
-            "contact_language": self.contact_language, "message": self.message,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "phone": self.phone,
+            "preferred_contact": self.preferred_contact,
+            "contact_language": self.contact_language,
+            "message": self.message,
             "consent": "yes" if self.consent else "",
-        }  # fmt: skip
+        }
 
 
 @dataclass(slots=True)
@@ -96,11 +103,13 @@ def check_contact(contact: Contact, lang: Lang) -> CheckedContact:
         error("consent", "web.contact.consent_missing")
     if not out.errors:
         out.person = PersonIn(
-            first_name=contact.first_name, last_name=contact.last_name,
-            email=contact.email or None, phone=contact.phone or None,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            email=contact.email or None,
+            phone=contact.phone or None,
             preferred_contact=contact.preferred_contact,
             language=contact.contact_language,
-        )  # fmt: skip
+        )
     return out
 
 

@@ -66,20 +66,26 @@ class Criteria:
             q=_text(data.get("q"), 300),
             needs=_codes(data.getlist("needs"), SPECIALTY_CODES),
             groups=_codes(data.getlist("groups"), CLIENT_GROUP_CODES),
-            language=_text(data.get("language"), 10) if data.get("language") in LANGUAGE_CODES
+            language=_text(data.get("language"), 10)
+            if data.get("language") in LANGUAGE_CODES
             else "",
             modes=_codes(data.getlist("modes"), MODE_CODES),
             age=_text(data.get("age"), 10),
             text=_text(data.get("text"), 2000),
             region=_text(data.get("region"), 2) if data.get("region") in REGION_CODES else "",
-        )  # fmt: skip
+        )
 
     def query(self) -> dict[str, Any]:
         """The query string that carries this situation (for links and hidden fields)."""
         return {
-            "q": self.q, "needs": self.needs, "groups": self.groups, "language": self.language,
-            "modes": self.modes, "age": self.age, "text": self.text,
-        }  # fmt: skip
+            "q": self.q,
+            "needs": self.needs,
+            "groups": self.groups,
+            "language": self.language,
+            "modes": self.modes,
+            "age": self.age,
+            "text": self.text,
+        }
 
     @property
     def asked(self) -> bool:
@@ -131,10 +137,15 @@ def check(criteria: Criteria, lang: Lang, *, limit: int = 10) -> Checked:
             out.candidates = [_candidate(c, lang) for c in exc.candidates[:8]]
         return out
     out.request = MatchRequest(
-        location=location, client_groups=criteria.groups, needs=criteria.needs,
-        need_text=criteria.text.strip() or None, language=criteria.language or None,
-        modes=criteria.modes, age=age, limit=limit,
-    )  # fmt: skip
+        location=location,
+        client_groups=criteria.groups,
+        needs=criteria.needs,
+        need_text=criteria.text.strip() or None,
+        language=criteria.language or None,
+        modes=criteria.modes,
+        age=age,
+        limit=limit,
+    )
     return out
 
 

@@ -59,9 +59,11 @@ def region_map() -> RegionMap:
 
 def _bounds(boxes: list[tuple[float, float, float, float]]) -> tuple[float, ...]:
     return (
-        min(b[0] for b in boxes), min(b[1] for b in boxes),
-        max(b[2] for b in boxes), max(b[3] for b in boxes),
-    )  # fmt: skip
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def _ring(coords: Any, point: Any) -> str:

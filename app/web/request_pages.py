@@ -39,8 +39,9 @@ async def request_form(request: Request) -> HTMLResponse:
     """The empty form, with the situation of the search (and the chosen centre) filled in."""
     lang = urls.lang_of_request(request)
     data = request.query_params
-    return await _form_page(request, lang, Criteria.read(data), Contact(contact_language=lang),
-                            _centre_id(data), [])  # fmt: skip
+    return await _form_page(
+        request, lang, Criteria.read(data), Contact(contact_language=lang), _centre_id(data), []
+    )
 
 
 @urls.page(router, "request", methods=["POST"])
@@ -48,8 +49,9 @@ async def request_form_again(request: Request) -> HTMLResponse:
     """The form with the answers given, to change them (the "Change" buttons)."""
     lang = urls.lang_of_request(request)
     data = await form_of(request)
-    return await _form_page(request, lang, Criteria.read(data), Contact.read(data, lang),
-                            _centre_id(data), [])  # fmt: skip
+    return await _form_page(
+        request, lang, Criteria.read(data), Contact.read(data, lang), _centre_id(data), []
+    )
 
 
 @urls.page(router, "check", methods=["POST"])
@@ -62,14 +64,28 @@ async def check_answers(request: Request) -> Response:
     if step.decoy:
         return _decoy(request, lang)
     if step.errors:
-        return await _form_page(request, lang, step.criteria, step.contact, step.centre_id,
-                                step.errors, candidates=step.checked.candidates)  # fmt: skip
+        return await _form_page(
+            request,
+            lang,
+            step.criteria,
+            step.contact,
+            step.centre_id,
+            step.errors,
+            candidates=step.checked.candidates,
+        )
     explained = _explanation(request, step, data, lang)
     if explained is not None:
         return explained
-    return render(request, "check.html", step.context(lang) | {
-        "token": secrets.token_urlsafe(24), "destination": step.destination,
-    }, private=True)  # fmt: skip
+    return render(
+        request,
+        "check.html",
+        step.context(lang)
+        | {
+            "token": secrets.token_urlsafe(24),
+            "destination": step.destination,
+        },
+        private=True,
+    )
 
 
 @urls.page(router, "send", methods=["POST"])
@@ -82,8 +98,15 @@ async def send(request: Request, session: SessionDep) -> Response:
     if step.decoy:
         return _decoy(request, lang)
     if step.errors:
-        return await _form_page(request, lang, step.criteria, step.contact, step.centre_id,
-                                step.errors, candidates=step.checked.candidates)  # fmt: skip
+        return await _form_page(
+            request,
+            lang,
+            step.criteria,
+            step.contact,
+            step.centre_id,
+            step.errors,
+            candidates=step.checked.candidates,
+        )
     token = data.get("token")
     key = token if isinstance(token, str) and 10 <= len(token) <= 100 else None
     try:
@@ -110,10 +133,17 @@ async def confirmation(request: Request) -> HTMLResponse:
         raise NotFound("confirmation_not_found")
     directory = await get_directory(request)
     centre = public_centre(directory, parts[2])
-    return render(request, "confirmation.html", {
-        "reference": parts[0], "routed": parts[1] == "routed", "centre": centre,
-        "by": _long_date(parts[3], lang),
-    }, private=True)  # fmt: skip
+    return render(
+        request,
+        "confirmation.html",
+        {
+            "reference": parts[0],
+            "routed": parts[1] == "routed",
+            "centre": centre,
+            "by": _long_date(parts[3], lang),
+        },
+        private=True,
+    )
 
 
 def _long_date(value: str, lang: Lang) -> str:
@@ -138,21 +168,34 @@ class Step:
         self.options: dict[str, Any] = {}
 
     def hidden(self) -> dict[str, Any]:
-        return self.criteria.query() | self.contact.fields() | {
-            "centre": self.centre_id, "ack": self.ack,
-        }  # fmt: skip
+        return (
+            self.criteria.query()
+            | self.contact.fields()
+            | {
+                "centre": self.centre_id,
+                "ack": self.ack,
+            }
+        )
 
     def context(self, lang: Lang) -> dict[str, Any]:
         return {
-            "criteria": self.criteria, "contact": self.contact, "hidden": self.hidden(),
-            "labels": _answer_labels(self.criteria, lang), "place": self.checked.place,
-            "notice_version": NOTICE_VERSION, "query": self.criteria.query(),
-        }  # fmt: skip
+            "criteria": self.criteria,
+            "contact": self.contact,
+            "hidden": self.hidden(),
+            "labels": _answer_labels(self.criteria, lang),
+            "place": self.checked.place,
+            "notice_version": NOTICE_VERSION,
+            "query": self.criteria.query(),
+        }
 
 
 async def _read(request: Request, data: MultiMapping, lang: Lang) -> Step:
-    step = Step(Criteria.read(data), Contact.read(data, lang), _centre_id(data),
-                "staff" if data.get("ack") == "staff" else "")  # fmt: skip
+    step = Step(
+        Criteria.read(data),
+        Contact.read(data, lang),
+        _centre_id(data),
+        "staff" if data.get("ack") == "staff" else "",
+    )
     step.checked = check(step.criteria, lang, limit=RANKING_DEPTH)
     checked_contact = check_contact(step.contact, lang)
     step.errors = step.checked.errors + checked_contact.errors
@@ -183,29 +226,60 @@ def _explanation(
         reasons = [
             r if isinstance(r, str) else (r.en if lang == "en" else r.fr) for r in step.ineligible
         ]
-        return render(request, "ineligible.html", context | {
-            "centre": step.destination, "reasons": reasons, "others": step.eligible,
-            "hidden_best": {**step.hidden(), "centre": ""},
-        }, private=True)  # fmt: skip
+        return render(
+            request,
+            "ineligible.html",
+            context
+            | {
+                "centre": step.destination,
+                "reasons": reasons,
+                "others": step.eligible,
+                "hidden_best": {**step.hidden(), "centre": ""},
+            },
+            private=True,
+        )
     if not step.eligible and step.ack != "staff":
-        return render(request, "nocentre.html", context | {
-            "hidden_staff": {**step.hidden(), "ack": "staff"},
-        }, private=True)  # fmt: skip
+        return render(
+            request,
+            "nocentre.html",
+            context
+            | {
+                "hidden_staff": {**step.hidden(), "ack": "staff"},
+            },
+            private=True,
+        )
     return None
 
 
 async def _form_page(
-    request: Request, lang: Lang, criteria: Criteria, contact: Contact, centre_id: str,
-    errors: list[Any], *, candidates: list[dict[str, str]] | None = None,
-) -> HTMLResponse:  # fmt: skip
+    request: Request,
+    lang: Lang,
+    criteria: Criteria,
+    contact: Contact,
+    centre_id: str,
+    errors: list[Any],
+    *,
+    candidates: list[dict[str, str]] | None = None,
+) -> HTMLResponse:
     directory = await get_directory(request)
-    return render(request, "request.html", {
-        "criteria": criteria, "contact": contact, "centre_id": centre_id,
-        "centre": public_centre(directory, centre_id), "query": criteria.query(),
-        "form_errors": errors, "errors_by_field": {e.field: e.text for e in errors},
-        "candidates": candidates or [], "notice_version": NOTICE_VERSION,
-        "options": vocabulary.options(lang, languages=directory_languages(directory)),
-    }, status=422 if errors else 200, private=True)  # fmt: skip
+    return render(
+        request,
+        "request.html",
+        {
+            "criteria": criteria,
+            "contact": contact,
+            "centre_id": centre_id,
+            "centre": public_centre(directory, centre_id),
+            "query": criteria.query(),
+            "form_errors": errors,
+            "errors_by_field": {e.field: e.text for e in errors},
+            "candidates": candidates or [],
+            "notice_version": NOTICE_VERSION,
+            "options": vocabulary.options(lang, languages=directory_languages(directory)),
+        },
+        status=422 if errors else 200,
+        private=True,
+    )
 
 
 def _answer_labels(criteria: Criteria, lang: Lang) -> dict[str, Any]:
@@ -214,8 +288,9 @@ def _answer_labels(criteria: Criteria, lang: Lang) -> dict[str, Any]:
         "groups": [vocabulary.label("client_groups", c, lang) for c in criteria.groups],
         "modes": [vocabulary.label("modes", c, lang) for c in criteria.modes],
         "language": vocabulary.label("languages", criteria.language, lang)
-        if criteria.language else "",
-    }  # fmt: skip
+        if criteria.language
+        else "",
+    }
 
 
 async def _rate_limit(request: Request) -> None:
@@ -231,9 +306,11 @@ async def _rate_limit(request: Request) -> None:
 def _to_confirmation(request: Request, lang: Lang, answer: dict[str, Any]) -> Response:
     referral = answer.get("referral") or {}
     parts = [
-        str(answer["id"]), str(answer["status"]), str((referral.get("centre") or {}).get("id", "")),
+        str(answer["id"]),
+        str(answer["status"]),
+        str((referral.get("centre") or {}).get("id", "")),
         str(referral.get("expires_at", ""))[:10],
-    ]  # fmt: skip
+    ]
     query = dict(zip(("id", "status", "centre", "by"), parts, strict=True))
     query["sig"] = sign(request.app.state.settings, *parts)
     return RedirectResponse(urls.url("confirmation", lang, query), status_code=303)

@@ -32,9 +32,15 @@ RESULTS_LIMIT = 10
 async def home(request: Request) -> HTMLResponse:
     directory = await get_directory(request)
     lang = urls.lang_of_request(request)
-    return render(request, "home.html", _form_context(directory, lang, Criteria(), Checked()) | {
-        "map": region_map(), "counts": directory.region_counts,
-    })  # fmt: skip
+    return render(
+        request,
+        "home.html",
+        _form_context(directory, lang, Criteria(), Checked())
+        | {
+            "map": region_map(),
+            "counts": directory.region_counts,
+        },
+    )
 
 
 @urls.page(router, "search")
@@ -57,10 +63,17 @@ async def search(request: Request) -> HTMLResponse:
         for r in outcome.results
         if r.centre_id in directory.by_id
     ]
-    return render(request, "results.html", context | {
-        "place": checked.place, "cards": cards, "excluded": sum(outcome.excluded.values()),
-        "eligible": outcome.eligible_count,
-    })  # fmt: skip
+    return render(
+        request,
+        "results.html",
+        context
+        | {
+            "place": checked.place,
+            "cards": cards,
+            "excluded": sum(outcome.excluded.values()),
+            "eligible": outcome.eligible_count,
+        },
+    )
 
 
 @urls.page(router, "centre")
@@ -71,20 +84,33 @@ async def centre(request: Request, centre_id: str) -> HTMLResponse:
     if found is None:
         raise NotFound("centre_not_active_page")
     criteria = Criteria.read(request.query_params)
-    return render(request, "centre.html", {
-        "centre": _card(directory, found["id"], lang), "criteria": criteria,
-        "query": criteria.query(),
-        "regions": [vocabulary.region_name(code, lang) for code in sorted(found["regions_served"])],
-    })  # fmt: skip
+    return render(
+        request,
+        "centre.html",
+        {
+            "centre": _card(directory, found["id"], lang),
+            "criteria": criteria,
+            "query": criteria.query(),
+            "regions": [
+                vocabulary.region_name(code, lang) for code in sorted(found["regions_served"])
+            ],
+        },
+    )
 
 
 def _region_page(
     request: Request, directory: Directory, lang: Lang, criteria: Criteria
 ) -> HTMLResponse:
     cards = [_card(directory, e.id, lang) for e in directory.search(region=criteria.region)]
-    return render(request, "region.html", _form_context(directory, lang, criteria, Checked()) | {
-        "region_name": vocabulary.region_name(criteria.region, lang), "cards": cards,
-    })  # fmt: skip
+    return render(
+        request,
+        "region.html",
+        _form_context(directory, lang, criteria, Checked())
+        | {
+            "region_name": vocabulary.region_name(criteria.region, lang),
+            "cards": cards,
+        },
+    )
 
 
 def _form_context(
@@ -92,10 +118,12 @@ def _form_context(
 ) -> dict[str, Any]:
     query = criteria.query()
     key = _FormKey(
-        lang, tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in query.items()),
+        lang,
+        tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in query.items()),
         tuple((e.field, e.text) for e in checked.errors),
-        tuple((c["q"], c["label"]) for c in checked.candidates), directory_languages(directory),
-    )  # fmt: skip
+        tuple((c["q"], c["label"]) for c in checked.candidates),
+        directory_languages(directory),
+    )
     return {
         "criteria": criteria,
         "query": query,
@@ -119,16 +147,25 @@ def search_form(key: _FormKey) -> Markup:
     rendered once (a third of a results page's rendering otherwise)."""
     query = {k: list(v) if isinstance(v, tuple) else v for k, v in key.query}
     criteria = Criteria(
-        q=str(query["q"]), language=str(query["language"]), age=str(query["age"]),
+        q=str(query["q"]),
+        language=str(query["language"]),
+        age=str(query["age"]),
         text=str(query["text"]),
-        needs=query["needs"], groups=query["groups"], modes=query["modes"],
-    )  # fmt: skip
-    return render_fragment("_search_form.html", key.lang, {
-        "criteria": criteria, "query": query,
-        "errors_by_field": dict(key.errors),
-        "candidates": [{"q": q, "label": label} for q, label in key.candidates],
-        "options": vocabulary.options(key.lang, languages=key.languages),
-    })  # fmt: skip
+        needs=query["needs"],
+        groups=query["groups"],
+        modes=query["modes"],
+    )
+    return render_fragment(
+        "_search_form.html",
+        key.lang,
+        {
+            "criteria": criteria,
+            "query": query,
+            "errors_by_field": dict(key.errors),
+            "candidates": [{"q": q, "label": label} for q, label in key.candidates],
+            "options": vocabulary.options(key.lang, languages=key.languages),
+        },
+    )
 
 
 def _card(

@@ -70,9 +70,13 @@ class Csrf:
     def set_cookie(self, response: Response) -> None:
         if self.is_new and self.used:
             response.set_cookie(
-                CSRF_COOKIE, self.cookie, httponly=True, samesite="lax", secure=self.secure,
+                CSRF_COOKIE,
+                self.cookie,
+                httponly=True,
+                samesite="lax",
+                secure=self.secure,
                 path="/",
-            )  # fmt: skip
+            )
 
 
 async def form_of(request: Request, *, max_files: int = 0) -> FormData:

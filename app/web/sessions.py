@@ -39,13 +39,21 @@ def set_cookie(
     response: Response, request: Request, kind: Kind, token: str, *, hours: int = SESSION_HOURS
 ) -> None:
     response.set_cookie(
-        COOKIES[kind], token, max_age=hours * 3600, path="/", httponly=True,
-        secure=_secure(request), samesite=SAME_SITE[kind],
-    )  # fmt: skip
+        COOKIES[kind],
+        token,
+        max_age=hours * 3600,
+        path="/",
+        httponly=True,
+        secure=_secure(request),
+        samesite=SAME_SITE[kind],
+    )
 
 
 def clear_cookie(response: Response, request: Request, kind: Kind) -> None:
     response.delete_cookie(
-        COOKIES[kind], path="/", httponly=True, secure=_secure(request),
+        COOKIES[kind],
+        path="/",
+        httponly=True,
+        secure=_secure(request),
         samesite=SAME_SITE[kind],
-    )  # fmt: skip
+    )

@@ -30,10 +30,18 @@ def status(request: Request, session: SessionDep, token: str) -> HTMLResponse:
         return closed_page(request, error)
     view = request_status.view(session, consultation)
     deadline = notices.when(view["expires_at"], lang) if view["expires_at"] else None
-    return render(request, "status.html", {
-        **view, "deadline": deadline, "token": token,
-        "withdrawn": request.query_params.get("retiree") == "1",
-    }, private=True, headers={"Referrer-Policy": "no-referrer"})  # fmt: skip
+    return render(
+        request,
+        "status.html",
+        {
+            **view,
+            "deadline": deadline,
+            "token": token,
+            "withdrawn": request.query_params.get("retiree") == "1",
+        },
+        private=True,
+        headers={"Referrer-Policy": "no-referrer"},
+    )
 
 
 @urls.page(router, "status", methods=["POST"])

@@ -31,10 +31,12 @@ async def submit(
     if step.checked.request is None or step.person is None:
         raise ValueError("submit() takes a step whose answers were checked")
     body = ConsultationIn(
-        person=step.person, criteria=step.checked.request.model_copy(update={"limit": 5}),
-        message=step.contact.message or None, centre_id=step.centre_id or None,
+        person=step.person,
+        criteria=step.checked.request.model_copy(update={"limit": 5}),
+        message=step.contact.message or None,
+        centre_id=step.centre_id or None,
         consent=consent(notice_version),
-    )  # fmt: skip
+    )
     scope = f"web:{request.client.host if request.client else '-'}"
     if token is not None:
         replay = await _claim(session, scope, token, body)
@@ -46,9 +48,14 @@ async def submit(
 
     def write() -> dict[str, Any]:
         return consultations.submit_answered(
-            session, settings, directory, load, body, None,
+            session,
+            settings,
+            directory,
+            load,
+            body,
+            None,
             idempotency_key=(scope, token) if token is not None else None,
-        )  # fmt: skip
+        )
 
     return await run_in_threadpool(write)
 

@@ -103,8 +103,12 @@ def render(
 def render_fragment(template: str, lang: Lang, context: dict[str, Any]) -> Markup:
     """A part of a page that depends on its arguments only (no request, no form token), for
     the page to cache: `_`, `n_` and `url` in `lang`, and `context`."""
-    page = {"lang": lang, "_": partial(_text, lang), "n_": partial(_plural, lang),
-            "url": partial(_url, lang)}  # fmt: skip
+    page = {
+        "lang": lang,
+        "_": partial(_text, lang),
+        "n_": partial(_plural, lang),
+        "url": partial(_url, lang),
+    }
     html = environment().get_template(template).render(page | context)
     return Markup(html)  # noqa: S704  # nosec B704  # an autoescaped template
 

@@ -23,10 +23,13 @@ def _by_code(lang: Lang) -> dict[str, dict[str, str]]:
     return {
         kind: {t.code: _label(t, lang) for t in terms}
         for kind, terms in (
-            ("specialties", SPECIALTIES), ("client_groups", CLIENT_GROUPS),
-            ("languages", LANGUAGES), ("modes", MODES), ("regions", REGIONS),
+            ("specialties", SPECIALTIES),
+            ("client_groups", CLIENT_GROUPS),
+            ("languages", LANGUAGES),
+            ("modes", MODES),
+            ("regions", REGIONS),
         )
-    }  # fmt: skip
+    }
 
 
 def label(kind: str, code: str, lang: Lang) -> str:
@@ -40,8 +43,10 @@ def region_name(code: str, lang: Lang) -> str:
 
 def options(lang: Lang, *, languages: Collection[str]) -> dict[str, list[tuple[str, str]]]:
     """(code, label) pairs for each choice of the search and request forms."""
-    langs = sorted(((t.code, _label(t, lang)) for t in LANGUAGES if t.code in languages),
-                   key=lambda pair: (pair[0] not in ("fr", "en"), pair[1]))  # fmt: skip
+    langs = sorted(
+        ((t.code, _label(t, lang)) for t in LANGUAGES if t.code in languages),
+        key=lambda pair: (pair[0] not in ("fr", "en"), pair[1]),
+    )
     return {
         "needs": [(t.code, _label(t, lang)) for t in SPECIALTIES],
         "groups": [(t.code, _label(t, lang)) for t in _FORM_GROUPS],

@@ -12,6 +12,13 @@ from app.services.reports.rollup import catch_up
 from app.services.reports.tables import to_csv
 
 __all__ = [
-    "BY_VALUES", "By", "Period", "Report", "build_report", "catch_up", "period_of",
-    "publishable", "to_csv",
-]  # fmt: skip
+    "BY_VALUES",
+    "By",
+    "Period",
+    "Report",
+    "build_report",
+    "catch_up",
+    "period_of",
+    "publishable",
+    "to_csv",
+]

@@ -59,8 +59,9 @@ def _flatten(row: dict[str, Any]) -> Cells:
     return cells
 
 
-def _complete(rows: list[Cells], withheld: list[set[str]], total: Cells,
-              total_withheld: set[str]) -> None:  # fmt: skip
+def _complete(
+    rows: list[Cells], withheld: list[set[str]], total: Cells, total_withheld: set[str]
+) -> None:
     """Complementary suppression, repeated until no withheld cell stands alone."""
     changed = True
     while changed:
@@ -82,8 +83,9 @@ def _rows_wholes(cells: Cells, withheld: set[str]) -> bool:
     return changed
 
 
-def _column(path: str, rows: list[Cells], withheld: list[set[str]], total: Cells,
-            total_withheld: set[str]) -> bool:  # fmt: skip
+def _column(
+    path: str, rows: list[Cells], withheld: list[set[str]], total: Cells, total_withheld: set[str]
+) -> bool:
     present = [i for i, cells in enumerate(rows) if cells.get(path) is not None]
     alone = [i for i in present if path in withheld[i]]
     if len(alone) != 1 or path in total_withheld or total.get(path) is None:
@@ -119,8 +121,11 @@ def _publish(row: dict[str, Any], cells: Cells, withheld: set[str]) -> dict[str,
             for part in ("median", "p90"):
                 if hours.get(part) is not None:
                     hidden.add(f"hours_to_first_answer.{part}")
-            out["hours_to_first_answer"] = {**out["hours_to_first_answer"],
-                                            "median": None, "p90": None}  # fmt: skip
+            out["hours_to_first_answer"] = {
+                **out["hours_to_first_answer"],
+                "median": None,
+                "p90": None,
+            }
     out["suppressed"] = bool(hidden)
     out["suppressed_fields"] = sorted(hidden)
     return out

@@ -48,9 +48,13 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "from": self.period.first.isoformat(), "to": self.period.last.isoformat(),
-            "by": self.by, "timezone": TIMEZONE, "rows": self.rows, "total": self.total,
-        }  # fmt: skip
+            "from": self.period.first.isoformat(),
+            "to": self.period.last.isoformat(),
+            "by": self.by,
+            "timezone": TIMEZONE,
+            "rows": self.rows,
+            "total": self.total,
+        }
 
 
 GroupKey = str | None
@@ -79,8 +83,9 @@ _SUMMED = COUNTERS + BIN_COLUMNS
 _KEY_COLUMN = {"region": "region_code", "centre": "centre_id", "month": "month"}
 
 
-def _stored(session: Session, first: date, last: date, by: By, keyed: Cells,
-            total: Counter[str]) -> None:  # fmt: skip
+def _stored(
+    session: Session, first: date, last: date, by: By, keyed: Cells, total: Counter[str]
+) -> None:
     """Sums of the kept days: per key (region rows, or centre rows by centre), and in all."""
     in_period = (_DAY.day >= first, _DAY.day <= last)
     sums = [func.sum(_DAY[name]) for name in _SUMMED]
@@ -129,13 +134,19 @@ def _live(measured: Measured, by: By, keyed: Cells, total: Counter[str]) -> None
         total[BIN_COLUMNS[b]] += n
 
 
-def _assemble(session: Session, period: Period, by: By, cells: Cells,
-              total_counts: Counter[str]) -> Report:  # fmt: skip
+def _assemble(
+    session: Session, period: Period, by: By, cells: Cells, total_counts: Counter[str]
+) -> Report:
     total = figures(total_counts)
     if by == "reason":
-        reasons = [{"key": reason, "label": _reason_label(reason),
-                    "declined": total_counts["declined_" + reason]}
-                   for reason in DECLINE_REASONS]  # fmt: skip
+        reasons = [
+            {
+                "key": reason,
+                "label": _reason_label(reason),
+                "declined": total_counts["declined_" + reason],
+            }
+            for reason in DECLINE_REASONS
+        ]
         return Report(period, by, reasons, {"key": None, "declined": total["declined"]})
     keyed: dict[str, Mapping[str, int]] = {k: Counter() for k in _every_key(session, period, by)}
     keyed.update({k: v for k, v in cells.items() if k is not None})
@@ -188,7 +199,7 @@ def figures(counts: Mapping[str, int]) -> dict[str, Any]:
             "1": counts.get("accepted_at_1", 0),
             "2": counts.get("accepted_at_2", 0),
             "3_or_more": counts.get("accepted_at_3_or_more", 0),
-        },  # fmt: skip
+        },
         "hours_to_first_answer": {
             "answers": sum(hist.values()),
             "median": quantile(hist, 0.5),

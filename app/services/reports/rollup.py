@@ -149,7 +149,7 @@ def _endings(session: Session, start: datetime, end: datetime, out: Measured) ->
             r.centre_id,
             c.region_code,
             following.c.created_at,
-        )  # fmt: skip
+        )
         .select_from(joined)
         .where(e.at >= start, e.at < end, e.to_state.in_(ENDED))
     ).all()
@@ -163,13 +163,25 @@ def _endings(session: Session, start: datetime, end: datetime, out: Measured) ->
             out.counts[(local_day(at), region, None)]["unrouted"] += 1  # no centre left
 
 
-def _ending(out: Measured, day: date, region: str | None, centre_id: uuid.UUID,
-            state: str, reason: str | None, attempt: int) -> None:  # fmt: skip
+def _ending(
+    out: Measured,
+    day: date,
+    region: str | None,
+    centre_id: uuid.UUID,
+    state: str,
+    reason: str | None,
+    attempt: int,
+) -> None:
     cell = out.counts[(day, region, centre_id)]
     if state == ReferralState.ACCEPTED:
         cell["accepted"] += 1
-        cell["accepted_at_1" if attempt == 1 else "accepted_at_2" if attempt == 2
-             else "accepted_at_3_or_more"] += 1  # fmt: skip
+        cell[
+            "accepted_at_1"
+            if attempt == 1
+            else "accepted_at_2"
+            if attempt == 2
+            else "accepted_at_3_or_more"
+        ] += 1
     elif state == ReferralState.DECLINED:
         cell["declined_" + (reason if reason in DECLINE_REASONS else "other")] += 1
     else:
@@ -248,8 +260,12 @@ def kept_cells(measured: Measured) -> dict[Key, Counter[str]]:
 
 def _row(key: Key, counts: Counter[str]) -> dict[str, Any]:
     day, region, centre_id = key
-    row: dict[str, Any] = {"day": day, "month": day.strftime("%Y-%m"),
-                           "region_code": region, "centre_id": centre_id}  # fmt: skip
+    row: dict[str, Any] = {
+        "day": day,
+        "month": day.strftime("%Y-%m"),
+        "region_code": region,
+        "centre_id": centre_id,
+    }
     row.update({name: counts.get(name, 0) for name in COUNTERS + BIN_COLUMNS})
     return row
 

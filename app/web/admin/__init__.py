@@ -75,9 +75,18 @@ def install(app: FastAPI) -> None:
         reports,
         requests,
         signin_pages,
-    )  # fmt: skip
+    )
 
-    for module in (signin_pages, dashboard, requests, deliveries, directory, import_pages,
-                   keys_pages, privacy_pages, reports):  # fmt: skip
+    for module in (
+        signin_pages,
+        dashboard,
+        requests,
+        deliveries,
+        directory,
+        import_pages,
+        keys_pages,
+        privacy_pages,
+        reports,
+    ):
         app.include_router(module.router)
     access.install(app)

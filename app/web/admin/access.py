@@ -118,5 +118,6 @@ def show(
     status: int = 200,
 ) -> HTMLResponse:
     """Render a console page: never cached, with the signed-in member for the header."""
-    return render(request, template, {"staff": staff, **(context or {})}, status=status,
-                  private=True)  # fmt: skip
+    return render(
+        request, template, {"staff": staff, **(context or {})}, status=status, private=True
+    )

@@ -16,5 +16,9 @@ router = APIRouter()
 
 @urls.page(router, "admin")
 def home(request: Request, session: SessionDep, staff: StaffDep) -> HTMLResponse:
-    return render(request, "admin/home.html", {"staff": staff, "counts": console.overview(session)},
-                  private=True)  # fmt: skip
+    return render(
+        request,
+        "admin/home.html",
+        {"staff": staff, "counts": console.overview(session)},
+        private=True,
+    )

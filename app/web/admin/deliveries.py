@@ -22,10 +22,17 @@ def deliveries(request: Request, session: SessionDep, user: StaffDep) -> HTMLRes
     """Deliveries that exhausted their retries, newest first, each with its attempts."""
     paging = page_of(request, 20)
     items, total = console.failed_deliveries(session, limit=paging.size, offset=paging.offset)
-    return show(request, "admin/deliveries.html", user, {
-        "section": "deliveries", "items": items, "page": paging.with_total(total),
-        "replayed": request.query_params.get("fait") == "1",
-    })  # fmt: skip
+    return show(
+        request,
+        "admin/deliveries.html",
+        user,
+        {
+            "section": "deliveries",
+            "items": items,
+            "page": paging.with_total(total),
+            "replayed": request.query_params.get("fait") == "1",
+        },
+    )
 
 
 @urls.page(router, "admin-replay", methods=["POST"])

@@ -35,12 +35,22 @@ def centre_list(request: Request, session: SessionDep, user: StaffDep) -> HTMLRe
     status = request.query_params.get("etat") or None
     status = status if status in STATUSES else None
     paging = page_of(request, 50)
-    rows, total = console.search_centres(session, q, status=status, limit=paging.size,
-                                         offset=paging.offset)  # fmt: skip
-    return show(request, "admin/centres.html", user, {
-        "section": "centres", "rows": rows, "q": q, "status": status or "",
-        "statuses": STATUSES, "page": paging.with_total(total),
-    })  # fmt: skip
+    rows, total = console.search_centres(
+        session, q, status=status, limit=paging.size, offset=paging.offset
+    )
+    return show(
+        request,
+        "admin/centres.html",
+        user,
+        {
+            "section": "centres",
+            "rows": rows,
+            "q": q,
+            "status": status or "",
+            "statuses": STATUSES,
+            "page": paging.with_total(total),
+        },
+    )
 
 
 def _centre(session: SessionDep, centre_id: str) -> Centre:
@@ -50,13 +60,27 @@ def _centre(session: SessionDep, centre_id: str) -> Centre:
         raise NotFound("centre_not_found", centre_id=centre_id[:64]) from None
 
 
-def _page(request: Request, user: Any, centre: Centre, errors: list[FieldError],
-          values: dict[str, Any] | None = None) -> HTMLResponse:  # fmt: skip
+def _page(
+    request: Request,
+    user: Any,
+    centre: Centre,
+    errors: list[FieldError],
+    values: dict[str, Any] | None = None,
+) -> HTMLResponse:
     shown = values or {name: getattr(centre, name) for name in EDITABLE}
-    return show(request, "admin/centre.html", user, {
-        "section": "centres", "c": centre, "values": shown, "form_errors": errors,
-        "saved": request.query_params.get("fait") == "1",
-    }, status=422 if errors else 200)  # fmt: skip
+    return show(
+        request,
+        "admin/centre.html",
+        user,
+        {
+            "section": "centres",
+            "c": centre,
+            "values": shown,
+            "form_errors": errors,
+            "saved": request.query_params.get("fait") == "1",
+        },
+        status=422 if errors else 200,
+    )
 
 
 @urls.page(router, "admin-centre")

@@ -49,9 +49,14 @@ def import_form(request: Request, user: StaffDep) -> HTMLResponse:
 
 def _show(request: Request, user: Any, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     base: dict[str, Any] = {
-        "section": "import", "errors": [], "report": None, "staged": None, "done": None,
-        "max_kb": MAX_FILE_BYTES // 1024, "problem": None,
-    }  # fmt: skip
+        "section": "import",
+        "errors": [],
+        "report": None,
+        "staged": None,
+        "done": None,
+        "max_kb": MAX_FILE_BYTES // 1024,
+        "problem": None,
+    }
     return show(request, "admin/import.html", user, base | context, status=status)
 
 
@@ -80,8 +85,14 @@ def import_file(
         detail = f"{name[:200]}: {report.created} new, {report.updated} updated"
         audit.record(session, user.actor, "import", "staff", user.member.id, detail)
         return _show(request, user, {"done": report})
-    staged = encrypt_json(settings.secret_key, {"name": name, "by": str(user.member.id),
-                          "data": base64.b64encode(zlib.compress(raw)).decode()})  # fmt: skip
+    staged = encrypt_json(
+        settings.secret_key,
+        {
+            "name": name,
+            "by": str(user.member.id),
+            "data": base64.b64encode(zlib.compress(raw)).decode(),
+        },
+    )
     return _show(request, user, {"report": report, "staged": staged, "name": name})
 
 

@@ -20,11 +20,22 @@ router = APIRouter()
 
 def _page(request: Request, session: SessionDep, user: StaffDep, **extra: object) -> HTMLResponse:
     errors = extra.get("form_errors") or []
-    return show(request, "admin/keys.html", user, {
-        "section": "keys", "keys": keys.list_keys(session), "roles": keys.ROLES,
-        "created": None, "form_errors": errors, "values": {}, **extra,
-        "revoked": request.query_params.get("fait") == "1",
-    }, status=422 if errors else 200)  # fmt: skip
+    return show(
+        request,
+        "admin/keys.html",
+        user,
+        {
+            "section": "keys",
+            "keys": keys.list_keys(session),
+            "roles": keys.ROLES,
+            "created": None,
+            "form_errors": errors,
+            "values": {},
+            **extra,
+            "revoked": request.query_params.get("fait") == "1",
+        },
+        status=422 if errors else 200,
+    )
 
 
 @urls.page(router, "admin-keys")
@@ -38,13 +49,17 @@ def create(request: Request, session: SessionDep, user: StaffDep, form: FormDep)
     lang = urls.lang_of_request(request)
     values = {k: str(form.get(k, ""))[:200].strip() for k in ("role", "centre", "label")}
     try:
-        row, plaintext = keys.create_key(session, role=values["role"],
-                                         centre_ref=values["centre"] or None,
-                                         label=values["label"][:120] or None)  # fmt: skip
+        row, plaintext = keys.create_key(
+            session,
+            role=values["role"],
+            centre_ref=values["centre"] or None,
+            label=values["label"][:120] or None,
+        )
     except AppError as exc:
         field = "centre" if "centre" in exc.code else "role"
-        return _page(request, session, user, values=values,
-                     form_errors=[FieldError(field, exc.text(lang))])  # fmt: skip
+        return _page(
+            request, session, user, values=values, form_errors=[FieldError(field, exc.text(lang))]
+        )
     audit.record(session, user.actor, "key_create", "api_key", row.id, row.role)
     return _page(request, session, user, created={"key": plaintext, "row": row})
 

@@ -37,8 +37,19 @@ def _find(
 
 @urls.page(router, "admin-privacy")
 def privacy_form(request: Request, user: StaffDep) -> HTMLResponse:
-    return show(request, "admin/privacy.html", user, {"section": "privacy", "found": None,
-                "email": "", "phone": "", "form_errors": [], "erased": None})  # fmt: skip
+    return show(
+        request,
+        "admin/privacy.html",
+        user,
+        {
+            "section": "privacy",
+            "found": None,
+            "email": "",
+            "phone": "",
+            "form_errors": [],
+            "erased": None,
+        },
+    )
 
 
 @urls.page(router, "admin-privacy", methods=["POST"])
@@ -48,12 +59,33 @@ def search(request: Request, session: SessionDep, user: StaffDep, form: FormDep)
     try:
         found, email, phone = _find(request, session, form)
     except InvalidInput as exc:
-        return show(request, "admin/privacy.html", user, {
-            "section": "privacy", "found": None, "email": "", "phone": "", "erased": None,
-            "form_errors": [FieldError("email", exc.text(lang))]}, status=422)  # fmt: skip
-    return show(request, "admin/privacy.html", user, {"section": "privacy", "found": found,
-                "email": email or "", "phone": phone or "", "form_errors": [],
-                "erased": None})  # fmt: skip
+        return show(
+            request,
+            "admin/privacy.html",
+            user,
+            {
+                "section": "privacy",
+                "found": None,
+                "email": "",
+                "phone": "",
+                "erased": None,
+                "form_errors": [FieldError("email", exc.text(lang))],
+            },
+            status=422,
+        )
+    return show(
+        request,
+        "admin/privacy.html",
+        user,
+        {
+            "section": "privacy",
+            "found": found,
+            "email": email or "",
+            "phone": phone or "",
+            "form_errors": [],
+            "erased": None,
+        },
+    )
 
 
 @urls.page(router, "admin-privacy-export", methods=["POST"], response_class=Response)  # a file
@@ -63,9 +95,14 @@ def export(request: Request, session: SessionDep, user: StaffDep, form: FormDep)
     found, _, _ = _find(request, session, form)
     document = privacy.export(session, settings, found, user.actor)
     body = json.dumps(document, ensure_ascii=False, indent=1, default=str)
-    return Response(body, media_type="application/json; charset=utf-8", headers={
-        "Content-Disposition": 'attachment; filename="export-personne.json"',
-        "Cache-Control": "no-store"})  # fmt: skip
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="export-personne.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @urls.page(router, "admin-privacy-erase", methods=["POST"])
@@ -77,5 +114,9 @@ def erase(request: Request, session: SessionDep, user: StaffDep, form: FormDep) 
     if form.get("confirm") != "yes":
         return show(request, "admin/confirm_erase.html", user, context)
     count = privacy.erase(session, settings, found, user.actor)
-    return show(request, "admin/privacy.html", user, context | {
-        "found": None, "erased": count, "form_errors": [], "email": "", "phone": ""})  # fmt: skip
+    return show(
+        request,
+        "admin/privacy.html",
+        user,
+        context | {"found": None, "erased": count, "form_errors": [], "email": "", "phone": ""},
+    )

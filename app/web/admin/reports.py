@@ -44,10 +44,19 @@ def report_page(request: Request, session: SessionDep, user: StaffDep) -> HTMLRe
     period, by = _period(request)
     report = reports.build_report(session, period, by)
     query = {"du": period.first.isoformat(), "au": period.last.isoformat(), "par": by}
-    return show(request, "admin/reports.html", user, {
-        "section": "reports", "report": report, "by": by, "query": query,
-        "by_values": reports.BY_VALUES, "chart": _chart(report, lang),
-    })  # fmt: skip
+    return show(
+        request,
+        "admin/reports.html",
+        user,
+        {
+            "section": "reports",
+            "report": report,
+            "by": by,
+            "query": query,
+            "by_values": reports.BY_VALUES,
+            "chart": _chart(report, lang),
+        },
+    )
 
 
 def _chart(report: reports.Report, lang: Lang) -> Any:
@@ -70,6 +79,11 @@ def report_csv(request: Request, session: SessionDep, user: StaffDep) -> Respons
     report = reports.build_report(session, period, by)
     audit.record(session, user.actor, "report_csv", "staff", user.member.id, by)
     name = f"rapport-{by}-{period.first}-{period.last}.csv"
-    return Response(reports.to_csv(report), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "no-store"})  # fmt: skip
+    return Response(
+        reports.to_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -27,11 +27,19 @@ PER_PAGE: Final = 50
 def queue(request: Request, session: SessionDep, user: StaffDep) -> HTMLResponse:
     """Requests no centre took, oldest first: they wait for staff to route them."""
     paging = page_of(request, PER_PAGE)
-    items, total = staff.list_consultations(session, status="unrouted", limit=paging.size,
-                                            offset=paging.offset)  # fmt: skip
-    return show(request, "admin/queue.html", user, {
-        "section": "queue", "items": items, "page": paging.with_total(total),
-    })  # fmt: skip
+    items, total = staff.list_consultations(
+        session, status="unrouted", limit=paging.size, offset=paging.offset
+    )
+    return show(
+        request,
+        "admin/queue.html",
+        user,
+        {
+            "section": "queue",
+            "items": items,
+            "page": paging.with_total(total),
+        },
+    )
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -53,17 +61,32 @@ def request_page(
 
 
 def _request_page(
-    request: Request, session: SessionDep, user: Any, consultation_id: str,
-    errors: list[FieldError], *, status: int = 200,
-) -> HTMLResponse:  # fmt: skip
+    request: Request,
+    session: SessionDep,
+    user: Any,
+    consultation_id: str,
+    errors: list[FieldError],
+    *,
+    status: int = 200,
+) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     found = staff.detail(session, settings, _uuid(consultation_id), user.actor)
     centres = console.candidate_centres(session)
     names = {str(i): (ref, name) for i, ref, name in centres}
-    return show(request, "admin/request.html", user, {
-        "section": "queue", "c": found, "centres": centres, "names": names,
-        "form_errors": errors, "routed": request.query_params.get("fait") == "1",
-    }, status=status)  # fmt: skip
+    return show(
+        request,
+        "admin/request.html",
+        user,
+        {
+            "section": "queue",
+            "c": found,
+            "centres": centres,
+            "names": names,
+            "form_errors": errors,
+            "routed": request.query_params.get("fait") == "1",
+        },
+        status=status,
+    )
 
 
 @urls.page(router, "admin-route", methods=["POST"])
@@ -84,12 +107,20 @@ def route(
     if form.get("confirm") != "yes":
         centre = next((c for c in console.candidate_centres(session) if c[0] == centre_id), None)
         if centre is None:
-            error = FieldError("centre_id", gettext("problems.centre_not_active", lang,
-                                                    centre_id=str(centre_id)))  # fmt: skip
+            error = FieldError(
+                "centre_id", gettext("problems.centre_not_active", lang, centre_id=str(centre_id))
+            )
             return _request_page(request, session, user, consultation_id, [error], status=422)
-        return show(request, "admin/confirm_route.html", user, {
-            "section": "queue", "consultation_id": str(cid), "centre": centre,
-        })  # fmt: skip
+        return show(
+            request,
+            "admin/confirm_route.html",
+            user,
+            {
+                "section": "queue",
+                "consultation_id": str(cid),
+                "centre": centre,
+            },
+        )
     settings: Settings = request.app.state.settings
     staff.route_by_hand(session, settings, cid, centre_id, user.actor)
     target = urls.url("admin-request", lang, {"fait": "1"}, consultation_id=cid)
@@ -105,13 +136,23 @@ def referrals(request: Request, session: SessionDep, user: StaffDep) -> HTMLResp
             "invalid_input", errors=[field_error(["query", "etat"], "invalid_input")]
         )
     paging = page_of(request, PER_PAGE)
-    items, total = console.referrals_in_state(session, state, limit=paging.size,
-                                              offset=paging.offset)  # fmt: skip
-    return show(request, "admin/referrals.html", user, {
-        "section": "referrals", "table": console.referrals_by_state_and_age(session),
-        "states": console.STATES, "buckets": [b[0] for b in console.AGE_BUCKETS],
-        "state": state, "items": items, "page": paging.with_total(total),
-    })  # fmt: skip
+    items, total = console.referrals_in_state(
+        session, state, limit=paging.size, offset=paging.offset
+    )
+    return show(
+        request,
+        "admin/referrals.html",
+        user,
+        {
+            "section": "referrals",
+            "table": console.referrals_by_state_and_age(session),
+            "states": console.STATES,
+            "buckets": [b[0] for b in console.AGE_BUCKETS],
+            "state": state,
+            "items": items,
+            "page": paging.with_total(total),
+        },
+    )
 
 
 __all__ = ["Page", "router"]

@@ -39,8 +39,9 @@ def _text(key: str, lang: Lang, **params: object) -> str:
 @urls.page(router, "admin-signin")
 def signin_form(request: Request) -> HTMLResponse:
     signed_out = request.query_params.get("fin") == "1"
-    return render(request, "admin/signin.html", {"email": "", "signed_out": signed_out},
-                  private=True)  # fmt: skip
+    return render(
+        request, "admin/signin.html", {"email": "", "signed_out": signed_out}, private=True
+    )
 
 
 @urls.page(router, "admin-signin", methods=["POST"])
@@ -53,24 +54,29 @@ def ask_for_link(request: Request, session: SessionDep, form: FormDep) -> Respon
         address = staff_members.normalise_email(email)
     except InvalidInput:
         error = FieldError("email", _text("problems.staff_email_invalid", lang))
-        return render(request, "admin/signin.html", {"email": email, "form_errors": [error]},
-                      status=422, private=True)  # fmt: skip
+        return render(
+            request,
+            "admin/signin.html",
+            {"email": email, "form_errors": [error]},
+            status=422,
+            private=True,
+        )
     limit(request, LINKS_PER_CLIENT, "link-client", client_of(request))
     limit(request, LINKS_PER_ADDRESS, "link-address", address)
     member = staff_members.find_active(session, address)
     if member is not None:
         token = signin.issue(session, kind="staff", subject_id=member.id, email=member.email)
         _send_link(request.app.state.settings, member.email, token, lang)
-    return render(request, "admin/link_sent.html", {"minutes": signin.LINK_MINUTES},
-                  private=True)  # fmt: skip
+    return render(request, "admin/link_sent.html", {"minutes": signin.LINK_MINUTES}, private=True)
 
 
 def _send_link(settings: Settings, email: str, token: str, lang: Lang) -> None:
     from app.mail import MailError, compose, public_link, send_mail_sync
 
     path = urls.url("admin-link", lang, {"jeton": token})
-    message = compose("signin", lang, {"link": public_link(settings, path),
-                                       "minutes": signin.LINK_MINUTES})  # fmt: skip
+    message = compose(
+        "signin", lang, {"link": public_link(settings, path), "minutes": signin.LINK_MINUTES}
+    )
     try:
         send_mail_sync(settings, email, message.subject, message.text, message.html, lang=lang)
     except MailError as exc:
@@ -86,8 +92,13 @@ def link_page(request: Request, session: SessionDep) -> HTMLResponse:
         signin.check(session, kind="staff", token=token)
     except AppError as exc:
         return _refused(request, exc)
-    return render(request, "admin/link.html", {"token": token}, private=True,
-                  headers={"Referrer-Policy": "no-referrer"})  # fmt: skip
+    return render(
+        request,
+        "admin/link.html",
+        {"token": token},
+        private=True,
+        headers={"Referrer-Policy": "no-referrer"},
+    )
 
 
 @urls.page(router, "admin-link", methods=["POST"])
@@ -106,14 +117,17 @@ def use_link(request: Request, session: SessionDep, form: FormDep) -> Response:
         return _refused(request, NotFound("signin_link_unknown"))
     settings: Settings = request.app.state.settings
     second = staff_members.totp_required(settings, member)
-    cookie = signin.open_session(session, kind="staff", subject_id=member.id,
-                                 email=member.email, verified=not second)  # fmt: skip
+    cookie = signin.open_session(
+        session, kind="staff", subject_id=member.id, email=member.email, verified=not second
+    )
     if not second:
         _signed_in(session, member)
     lang = urls.lang_of_request(request)
-    page = "admin" if not second else (
-        "admin-code" if staff_members.has_totp(member) else "admin-security"
-    )  # fmt: skip
+    page = (
+        "admin"
+        if not second
+        else ("admin-code" if staff_members.has_totp(member) else "admin-security")
+    )
     response = RedirectResponse(urls.url(page, lang), status_code=303)
     sessions.set_cookie(response, request, "staff", cookie)
     return response
@@ -126,8 +140,9 @@ def _signed_in(session: SessionDep, member: Any) -> None:
 
 def _refused(request: Request, exc: AppError) -> HTMLResponse:
     lang = urls.lang_of_request(request)
-    return render(request, "admin/refused.html", {"message": exc.text(lang)},
-                  status=exc.status, private=True)  # fmt: skip
+    return render(
+        request, "admin/refused.html", {"message": exc.text(lang)}, status=exc.status, private=True
+    )
 
 
 @urls.page(router, "admin-code")
@@ -168,9 +183,12 @@ def _security_page(
 ) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     member = staff.member
-    context: dict[str, Any] = {"enabled": staff_members.has_totp(member), "form_errors": errors,
-                               "required": staff_members.totp_required(settings, member),
-                               "pending": staff.web_session.verified_at is None}  # fmt: skip
+    context: dict[str, Any] = {
+        "enabled": staff_members.has_totp(member),
+        "form_errors": errors,
+        "required": staff_members.totp_required(settings, member),
+        "pending": staff.web_session.verified_at is None,
+    }
     if not context["enabled"]:
         secret = staff_members.pending_secret(session, settings, member)
         grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
