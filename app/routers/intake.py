@@ -28,7 +28,7 @@ from app.schemas.intake import (
     MatchRequest,
     MatchResponse,
 )
-from app.services import consultations, idempotency
+from app.services import consultations
 from app.services.matching import locate, match_answer_json, situation
 
 router = APIRouter(tags=["matching and intake"])
@@ -86,16 +86,10 @@ def submit(
     """Store the request with the person's consent and send it to one centre: the one chosen
     (`centre_id`, which must be eligible) or the best-ranked. With no eligible centre the
     request is kept as `unrouted` for staff. `Idempotency-Key` makes retries safe."""
-    if body.website:  # the honeypot: accept, store nothing
-        return JSONResponse(consultations.decoy(), status_code=201)
-    if idempotency_key is not None:
-        replay = idempotency.claim(session, *idempotency_key, body)
-        if replay is not None:
-            return JSONResponse(replay.body, status_code=replay.status)
-    answer = consultations.submit_answered(
+    status, answer = consultations.receive(
         session, settings, directory, load, body, caller, idempotency_key=idempotency_key
     )
-    return JSONResponse(answer, status_code=201)
+    return JSONResponse(answer, status_code=status)
 
 
 @router.get(

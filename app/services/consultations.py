@@ -283,6 +283,31 @@ def submit_answered(
     return answer_doc
 
 
+def receive(
+    session: Session,
+    settings: Settings,
+    directory: Directory,
+    load: Load,
+    body: ConsultationIn,
+    caller: Principal | None,
+    *,
+    idempotency_key: tuple[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """A submission as the API takes it, answered with (status, document): the honeypot with
+    a decoy, a retry of an `Idempotency-Key` (scope, key) with its first answer, anything
+    else submitted (`submit_answered`)."""
+    if body.website:  # the honeypot: accept, store nothing
+        return 201, decoy()
+    if idempotency_key is not None:
+        replay = idempotency.claim(session, *idempotency_key, body)
+        if replay is not None:
+            return replay.status, replay.body
+    answered = submit_answered(
+        session, settings, directory, load, body, caller, idempotency_key=idempotency_key
+    )
+    return 201, answered
+
+
 def decoy() -> dict[str, Any]:
     """What the honeypot answers: the shape of a real answer (a request no centre could
     take), so that a robot learns nothing; nothing is stored."""
