@@ -64,7 +64,6 @@ class Explainer:
         shown, None when the centre has no location), modes, language, age limits, and room
         this week.
         """
-        # Plain loops: this runs for every result, and a comprehension is a call of its own.
         in_region = self._region_code in profile.regions_served
         found = [self._region if in_region else self._elsewhere]
         add = found.append

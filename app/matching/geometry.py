@@ -27,7 +27,7 @@ def unit_vectors(lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:
 
 
 def unit_vector(lat: float, lon: float) -> FloatArray:
-    """The unit vector of one point (math on floats: cheaper than numpy for three numbers)."""
+    """The unit vector of one point given in decimal degrees."""
     phi, lam = math.radians(lat), math.radians(lon)
     cos_phi = math.cos(phi)
     return np.array((cos_phi * math.cos(lam), cos_phi * math.sin(lam), math.sin(phi)))

@@ -22,7 +22,6 @@ from app.matching.model import (
     Reason,
     Situation,
     UnknownCentre,
-    compact_json,
 )
 from app.matching.policy import POLICY, Policy
 from app.matching.scoring import (
@@ -87,8 +86,6 @@ class MatchIndex:
         if len(self._profiles) >= 1 << REF_BITS:
             raise ValueError(f"too many centres for one index ({len(self._profiles)})")
         self._cols = build_columns(self._profiles)
-        self._centres = tuple({"id": p.id, "ref": p.ref, "name": p.name} for p in self._profiles)
-        self._centres_json = tuple(compact_json(c) for c in self._centres)
         self.policy = policy
 
     def __len__(self) -> int:
@@ -169,7 +166,7 @@ class MatchIndex:
         eligible, excluded = eligible_rows(
             self._cols, situation, excluded_rows, by_age=policy.age_defines_groups
         )
-        rows = eligible.nonzero()[0]  # np.flatnonzero, without its Python wrapper
+        rows = np.flatnonzero(eligible)
         detected = read_needs(situation, policy)
         outcome = MatchOutcome(policy.version, [], rows.size, len(self), excluded, detected)
         if rows.size == 0:
@@ -197,31 +194,26 @@ class MatchIndex:
         ratio: FloatArray | None,
         local: list[bool] | None,
     ) -> list[RankedCentre]:
-        # `shown` holds each chosen row's components, score and distance as shown, as Python
-        # floats: per-item numpy scalars would cost more than the ranking at small sizes.
+        # `shown` holds each chosen row's components, score and distance as shown.
         ratios = [None] * len(shown) if ratio is None else ratio[chosen].tolist()
-        names = scored.names
         explain = Explainer(s, weights, self.policy)
-        profiles = self._profiles
-        centres, centres_json = self._centres, self._centres_json
         results = []
         for i, row in enumerate(chosen.tolist()):
-            profile = profiles[row]
-            line = shown[i]
-            km = line[-1] if profile.points else None  # else the table's cap
-            # Positional: keywords cost more than half of building a result.
+            profile = self._profiles[row]
+            *components, score, km = shown[i]
+            distance_km = km if profile.points else None  # else the table's cap
             results.append(
                 RankedCentre(
-                    i + 1,  # rank
-                    profile.id,
-                    profile.ref,
-                    profile.name,
-                    line[-2],  # score
-                    km,
-                    dict(zip(names, line, strict=False)),  # components: the lines before score
-                    explain(profile, km, ratios[i], local is not None and local[i]),
-                    centres[row],
-                    centres_json[row],
+                    rank=i + 1,
+                    centre_id=profile.id,
+                    ref=profile.ref,
+                    name=profile.name,
+                    score=score,
+                    distance_km=distance_km,
+                    components=dict(zip(scored.names, components, strict=True)),
+                    reasons=explain(
+                        profile, distance_km, ratios[i], local is not None and local[i]
+                    ),
                 )
             )
         return results

@@ -6,16 +6,10 @@ benchmarked and replayed (Law 25 explanations) from the values alone.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.matching.needs import DetectedNeed
-
-
-def compact_json(value: Any) -> bytes:
-    """`value` as compact UTF-8 JSON: the fragments answers are assembled from."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class UnknownCentre(KeyError):
@@ -85,21 +79,13 @@ class Reason:
     code: str
     fr: str
     en: str
-    # The JSON form, built once: most reasons are shared singletons, shown in many answers.
-    wire: dict[str, str] = field(init=False, repr=False, compare=False)
-    json: bytes = field(init=False, repr=False, compare=False)  # `wire` serialised
-
-    def __post_init__(self) -> None:
-        wire = {"code": self.code, "fr": self.fr, "en": self.en}
-        object.__setattr__(self, "wire", wire)
-        object.__setattr__(self, "json", compact_json(wire))
 
     def to_dict(self) -> dict[str, str]:
-        """The JSON form used by the API and kept with each referral (a copy of `wire`)."""
-        return dict(self.wire)
+        """The JSON form used by the API and kept with each referral."""
+        return {"code": self.code, "fr": self.fr, "en": self.en}
 
 
-@dataclass(slots=True)  # not frozen: a frozen __init__ costs a third of building a result
+@dataclass(frozen=True, slots=True)
 class RankedCentre:
     """One eligible centre in a ranking, with what made its score."""
 
@@ -111,10 +97,11 @@ class RankedCentre:
     distance_km: float | None  # nearest location, 1 decimal; None when the centre has none
     components: dict[str, float]  # only the components that applied to this situation
     reasons: list[Reason]
-    # {"id", "ref", "name"}, built once per centre by the index and shared by its results,
-    # and the same serialised.
-    centre: dict[str, str]
-    centre_json: bytes = b""
+
+    @property
+    def centre(self) -> dict[str, str]:
+        """The centre as the answer names it (DESIGN §6)."""
+        return {"id": self.centre_id, "ref": self.ref, "name": self.name}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of DESIGN §6 (`centre` nested), plus the score components."""
@@ -122,7 +109,7 @@ class RankedCentre:
             "rank": self.rank,
             "score": self.score,
             "distance_km": self.distance_km,
-            "centre": dict(self.centre),
+            "centre": self.centre,
             "components": dict(self.components),
             "reasons": [reason.to_dict() for reason in self.reasons],
         }

@@ -73,29 +73,19 @@ def situation(request: MatchRequest, place: Place, *, limit: int | None = None) 
 def match_answer_json(place: Place, outcome: MatchOutcome) -> bytes:
     """The DESIGN §6 answer of `POST /v1/matches`, serialised: policy version, the needs read
     from the text, results (rank, score, distance, centre, components, reasons), eligible
-    count, exclusions, location.
-
-    Assembled from the fragments the index and the reasons keep serialised (the centres, the
-    bilingual sentences), so that only the figures of this request are serialised here."""
-    parts = [
-        b'{"policy_version":', to_json(outcome.policy_version),
-        b',"needs_detected":', to_json([need.to_dict() for need in outcome.needs_detected]),
-        b',"results":[',
-    ]  # fmt: skip
-    for i, r in enumerate(outcome.results):
-        head = to_json({"rank": r.rank, "score": r.score, "distance_km": r.distance_km})
-        parts += (
-            head[:-1] if i == 0 else b"," + head[:-1], b',"centre":', r.centre_json,
-            b',"components":', to_json(r.components),
-            b',"reasons":[', b",".join([reason.json for reason in r.reasons]), b"]}",
-        )  # fmt: skip
+    count, exclusions, location."""
     location = {"label": place.label, "region_code": place.region_code,
                 "lat": place.lat, "lon": place.lon}  # fmt: skip
-    parts += (
-        b'],"eligible_count":', to_json(outcome.eligible_count),
-        b',"excluded":', to_json(outcome.excluded), b',"location":', to_json(location), b"}",
-    )  # fmt: skip
-    return b"".join(parts)
+    return to_json(
+        {
+            "policy_version": outcome.policy_version,
+            "needs_detected": [need.to_dict() for need in outcome.needs_detected],
+            "results": [result.to_dict() for result in outcome.results],
+            "eligible_count": outcome.eligible_count,
+            "excluded": outcome.excluded,
+            "location": location,
+        }
+    )
 
 
 class LoadTracker:
