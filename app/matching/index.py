@@ -25,7 +25,6 @@ from app.matching.model import (
 )
 from app.matching.policy import POLICY, Policy
 from app.matching.scoring import (
-    REF_BITS,
     Rows,
     Scored,
     behind_local,
@@ -83,8 +82,6 @@ class MatchIndex:
         for row, profile in enumerate(self._profiles):
             if self._row.setdefault(profile.id, row) != row:
                 raise ValueError(f"duplicate centre id {profile.id!r}")
-        if len(self._profiles) >= 1 << REF_BITS:
-            raise ValueError(f"too many centres for one index ({len(self._profiles)})")
         self._cols = build_columns(self._profiles)
         self.policy = policy
 

@@ -9,7 +9,7 @@ the ranking is unchanged by components that are equal for everyone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -18,20 +18,12 @@ from app.matching.columns import BoolArray, Columns
 from app.matching.geometry import FloatArray, km_from_dot, unit_vector
 from app.matching.model import Situation
 from app.matching.needs import DetectedNeed, detect_needs
-from app.matching.policy import COMPONENTS, RELATED, Policy
+from app.matching.policy import RELATED, Policy
 from app.matching.text import interpret_need_text as interpret_with_taxonomy
 
 Rows = npt.NDArray[np.intp]
 
-# Sort key layout (smaller is better): local fit first (policy.local_first), score steps,
-# then distance, then ref order.
 SCORE_STEPS = 10_000  # scores are shown with 4 decimals, and ranked on what is shown
-# Distance in tenths of km, as shown: equal scores at equal shown distances go by ref, so
-# the order can be explained from the figures a person sees. Capped at 26,214 km, beyond any
-# distance on Earth (20,015 km).
-_DIST_BITS = 18
-REF_BITS = 20  # up to ~1 million centres
-_DIST_CAP = float((1 << _DIST_BITS) - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +123,7 @@ def behind_local(
 
 def distances_km(cols: Columns, rows: Rows, s: Situation) -> FloatArray:
     """Distance from the person to each row's nearest location."""
-    dot = unit_vector(s.lat, s.lon).dot(cols.unit)  # .dot: less dispatch than @ for one row
+    dot = unit_vector(s.lat, s.lon) @ cols.unit
     if cols.multi_location:
         dot = np.maximum.reduceat(dot, cols.loc_start)
     km = km_from_dot(dot[rows])
@@ -225,46 +217,57 @@ def _mean_weights(policy: Policy, names: tuple[str, ...]) -> FloatArray:
     return weights
 
 
-# Below this many eligible centres a full sort is cheaper than a partition and a sort.
+# Above this many eligible centres, only those that can make the top are sorted.
 _SMALL = 512
-# Scales of the lines of a score table as shown, by its height: 4 decimals for components
-# and the score, 0.1 km for the distance (the last line). A column, to broadcast over rows.
-_SHOWN_SCALES = tuple(
-    np.array([float(SCORE_STEPS)] * (height - 1) + [10.0])[:, None]
-    for height in range(len(COMPONENTS) + 3)
-)
-# The sort key of a row from its score steps and distance steps (then + ref rank): exact in a
-# float64, since score steps (< 2**15 with _BEHIND), distance steps and ref rank fit in 53 bits.
-_KEY = np.array([-float(1 << (_DIST_BITS + REF_BITS)), float(1 << REF_BITS)])
-_BEHIND = float((SCORE_STEPS + 1) << (_DIST_BITS + REF_BITS))
 
 
 def best_shown(
     scored: Scored, ref_rank: FloatArray, limit: int, behind: BoolArray | None = None
 ) -> tuple[Rows, list[list[float]]]:
-    """Positions of the `limit` best rows (the rows not `behind` first, then score desc, then
-    distance asc, then ref asc), and
-    their table columns as shown: components and score to 4 decimals, distance to 0.1 km
-    (capped: a row without location shows the cap, not infinity).
+    """Positions of the `limit` best rows, and their table columns as shown.
 
-    Rows are ordered on the figures shown, so the order can be explained from what a person
-    sees. rint(x * 1e4) / 1e4 is what np.round does, without its overhead; the table is
-    rounded once, for the order and for the figures. `ref_rank` is each row's place in ref
-    order, as floats."""
-    scale = _SHOWN_SCALES[scored.table.shape[0]]
-    steps = np.multiply(scored.table, scale)
-    np.rint(steps, out=steps)  # whole numbers: score steps, tenths of km
-    np.minimum(steps[-1], _DIST_CAP, out=steps[-1])
-    key = _KEY.dot(steps[-2:])
-    np.add(key, ref_rank, out=key)
-    if behind is not None:  # past every score: still exact in a float64 (< 2**53)
-        key[behind] += _BEHIND
-    # Methods rather than np.argsort(...): the functions add a Python wrapper per call.
-    if key.shape[0] <= _SMALL or limit >= key.shape[0]:
-        best = key.argsort()[:limit]  # keys are unique (ref_rank is): the same order
+    The order: the rows not `behind` first, then score descending, then distance ascending,
+    then ref (`ref_rank`, each row's place in ref order). It is taken on the figures shown
+    (components and score to 4 decimals, distance to 0.1 km), so that it can be explained
+    from what a person sees. A row without location has an infinite distance."""
+    scale = _shown_scale(scored.table.shape[0])
+    steps = np.rint(scored.table * scale)  # whole numbers: score steps, tenths of km
+    score, km = steps[-2], steps[-1]
+    keys = [ref_rank, km, -score]  # np.lexsort sorts on the last key first
+    if behind is not None:
+        keys.append(behind)
+    if score.size > _SMALL and limit < score.size:
+        rows = _contenders(score, behind, limit)
+        best = rows[np.lexsort([key[rows] for key in keys])[:limit]]
     else:
-        top = key.argpartition(limit - 1)[:limit]
-        best = top[key[top].argsort()]
-    shown = steps.take(best, axis=1)  # cheaper than [:, best]
-    np.divide(shown, scale, out=shown)
+        best = np.lexsort(keys)[:limit]
+    shown = steps[:, best] / scale
     return best, shown.T.tolist()
+
+
+@cache
+def _shown_scale(height: int) -> FloatArray:
+    """A column of the scales of a score table's lines as shown: 4 decimals for the
+    components and the score, 0.1 km for the distance (the last line)."""
+    return np.array([float(SCORE_STEPS)] * (height - 1) + [10.0])[:, None]
+
+
+def _contenders(score: FloatArray, behind: BoolArray | None, limit: int) -> Rows:
+    """The rows that can be among the `limit` best: the rows ahead (not `behind`) with the
+    best scores, ties included, then as many of the rows behind as may still be needed."""
+    groups = (
+        [np.arange(score.size)]
+        if behind is None
+        else [np.flatnonzero(~behind), np.flatnonzero(behind)]
+    )
+    picked = []
+    for rows in groups:
+        if rows.size > limit:
+            group = score[rows]
+            kth = np.partition(group, rows.size - limit)[rows.size - limit]
+            rows = rows[group >= kth]
+        picked.append(rows)
+        limit -= rows.size
+        if limit <= 0:
+            break
+    return np.concatenate(picked)
