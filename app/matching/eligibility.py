@@ -37,7 +37,11 @@ def _memo(cols: Columns, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
     """`make()`, kept per index under `key`. The keys are facets of a situation (a region, an
     age, a set of groups) that many requests share; the memo is emptied when it would hold
     more than about 32 MB of masks (or 16 masks, for very large indexes), so its size stays
-    bounded whatever the traffic. `MatchIndex.nbytes` does not count it."""
+    bounded whatever the traffic. `MatchIndex.nbytes` does not count it.
+
+    It earns its keep on small directories: without it, index.rank's p50 at 100 synthetic
+    centres goes from 79 to 88-92 us (+12 %), at 10,000 from 289-298 to 300-319 us (+4 %),
+    unchanged at 100,000 (one pinned core, CPU time, 300 situations, three runs each)."""
     memo = cols.memo
     found = memo.get(key)
     if found is None:
