@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from app.deps import AdminDep, SessionDep
+from app.schemas.responses import OutcomeReport
 from app.services import reports
 
 router = APIRouter(tags=["reports"])
@@ -46,6 +47,7 @@ def _answer(report: reports.Report, request: Request, fmt: str | None, name: str
 @router.get(
     "/v1/admin/reports/referrals",
     summary="Outcome report (staff, exact figures)",
+    response_model=OutcomeReport,
     responses=CSV_RESPONSE,
 )
 def referrals_report(
@@ -72,7 +74,12 @@ def referrals_report(
     return _answer(report, request, format, "rapport")
 
 
-@router.get("/v1/stats", summary="Outcome statistics, safe to publish", responses=CSV_RESPONSE)
+@router.get(
+    "/v1/stats",
+    summary="Outcome statistics, safe to publish",
+    response_model=OutcomeReport,
+    responses=CSV_RESPONSE,
+)
 def stats(
     session: SessionDep,
     request: Request,

@@ -242,3 +242,16 @@ class PrivacyExport(BaseModel):
 
 class Erased(BaseModel):
     erased: int
+
+
+class OutcomeReport(BaseModel):
+    """A report of a period (`GET /v1/admin/reports/referrals`, `GET /v1/stats`). Its rows
+    and total keep the columns the grouping gives (`by=reason` has `declined` only; a
+    published report marks withheld rows `"suppressed": true`)."""
+
+    from_: str = Field(alias="from", json_schema_extra={"format": "date"})
+    to: str = Field(json_schema_extra={"format": "date"})
+    by: Literal["region", "centre", "month", "reason"]
+    timezone: str = Field(description="Days are counted in this time zone")
+    rows: list[Json] = Field(description="One per region, centre, month or decline reason")
+    total: Json
