@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app.db import bulk_insert, insert_rows, utcnow
 from app.models import Centre, CentreRegion, Location
-from tests.conftest import both_backends
+from tests.helpers.db import both_backends
 
 NOW = utcnow()
 

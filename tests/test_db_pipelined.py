@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.db import insert_rows, pipelined, utcnow
 from app.models import ReferralEvent
-from tests.conftest import both_backends
+from tests.helpers.db import both_backends
 
 
 @both_backends

@@ -24,7 +24,7 @@ from app.models.states import (
     ReferralState,
 )
 from app.services.health import alembic_config, head_revision
-from tests.conftest import both_backends
+from tests.helpers.db import both_backends
 
 BEFORE = "20261204_2200"
 TABLES = (

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 import app.models  # noqa: F401
 from app.db import metadata
 from app.services.health import alembic_config, head_revision
-from tests.conftest import both_backends
+from tests.helpers.db import both_backends
 
 
 @both_backends

@@ -7,7 +7,7 @@ from app.geo import Place
 from app.schemas.directory import LocationIn
 from app.services.centres import Rules, resolve_locations
 from app.settings import Settings
-from tests.factories import STRONG_KEY
+from tests.helpers.factories import STRONG_KEY
 
 ADDRESS = LocationIn(address="1 rue Fictive", municipality="Trois-Rivières")
 

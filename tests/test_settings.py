@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.settings import Settings
-from tests.factories import STRONG_KEY
+from tests.helpers.factories import STRONG_KEY
 
 
 def test_production_refuses_placeholder_secret() -> None:

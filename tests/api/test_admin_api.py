@@ -14,8 +14,8 @@ from sqlmodel import Session
 from app.main import create_app
 from app.models import Centre, OutboxEvent
 from app.settings import Settings
-from tests.conftest import both_backends, make_key
-from tests.factories import DEMO_SECRET, STRONG_KEY, centre_record, montreal_record
+from tests.helpers.db import both_backends, make_key
+from tests.helpers.factories import DEMO_SECRET, STRONG_KEY, centre_record, montreal_record
 
 PROBLEM = "application/problem+json"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import both_backends
-from tests.factories import centre_record, montreal_record
+from tests.helpers.db import both_backends
+from tests.helpers.factories import centre_record, montreal_record
 
 PROBLEM = "application/problem+json"
 

@@ -28,8 +28,8 @@ from app.services import directory_index as directory_module
 from app.services.directory_index import Directory, DirectoryIndex
 from app.services.directory_rows import load_centres, prune_changes, state_version
 from app.settings import Settings
-from tests.conftest import both_backends, make_key
-from tests.factories import centre_record
+from tests.helpers.db import both_backends, make_key
+from tests.helpers.factories import centre_record
 from tests.helpers.intake import TR_POINT, three_centres
 
 

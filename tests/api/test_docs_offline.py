@@ -17,7 +17,7 @@ import uvicorn
 
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import IN_CI
+from tests.helpers.db import IN_CI
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from app.dispatcher import Dispatcher
 from app.models import OutboxEvent
-from tests.conftest import make_key
-from tests.factories import DEMO_SECRET, centre_record
+from tests.helpers.db import make_key
+from tests.helpers.factories import DEMO_SECRET, centre_record
 
 
 def test_a_failing_endpoint_never_hides_a_request_from_its_centre(client: TestClient) -> None:

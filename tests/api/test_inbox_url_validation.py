@@ -17,8 +17,8 @@ from sqlmodel import Session
 from app.main import create_app
 from app.models import Centre, InboxEndpoint
 from app.settings import Settings
-from tests.conftest import make_key
-from tests.factories import DEMO_SECRET, centre_record
+from tests.helpers.db import make_key
+from tests.helpers.factories import DEMO_SECRET, centre_record
 
 PROBLEM = "application/problem+json"
 BAD_URLS = [

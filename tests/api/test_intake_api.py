@@ -17,7 +17,7 @@ from app.main import create_app
 from app.models import Consultation, OutboxEvent, Referral
 from app.services.sweeper import sweep
 from app.settings import Settings
-from tests.conftest import both_backends, make_key
+from tests.helpers.db import both_backends, make_key
 from tests.helpers.intake import TR_POINT, request_body, three_centres
 
 PROBLEM = "application/problem+json"

@@ -19,8 +19,8 @@ from app.models import Consultation, OutboxEvent, Referral
 from app.services import referrals
 from app.services.sweeper import sweep
 from app.settings import Settings
-from tests.conftest import make_key
-from tests.factories import DEMO_SECRET, centre_record
+from tests.helpers.db import make_key
+from tests.helpers.factories import DEMO_SECRET, centre_record
 
 TR = {"municipality": "Trois-Rivières", "lat": 46.343, "lon": -72.543}
 REQUEST = {

@@ -24,7 +24,7 @@ from app.deps import SessionDep, SessionGate
 from app.main import create_app
 from app.models import ApiKey
 from app.settings import Settings
-from tests.conftest import both_backends, make_key
+from tests.helpers.db import both_backends, make_key
 from tests.helpers.servers import free_port, start_api
 
 WRITERS = 60  # each creates an API key: a write, then a validated response model

@@ -15,8 +15,8 @@ from referencing.jsonschema import DRAFT202012
 
 from app.main import create_app
 from app.settings import Settings
-from tests.factories import DEMO_SECRET
-from tests.trust.test_access_rules import ADMIN, CENTRE, OPTIONAL_KEY, PARTNER, PUBLIC, RULES
+from tests.helpers.access import ADMIN, CENTRE, OPTIONAL_KEY, PARTNER, PUBLIC, RULES
+from tests.helpers.factories import DEMO_SECRET
 
 DOC: dict[str, Any] = create_app(
     Settings(database_url="sqlite://"), embedded_dispatcher=False
@@ -147,7 +147,7 @@ def check(answer: Any, method: str, path: str) -> None:
 def test_real_answers_match_the_document(
     client: TestClient, admin_headers: dict[str, str], engine: Any, settings: Settings
 ) -> None:
-    from tests.conftest import make_key
+    from tests.helpers.db import make_key
     from tests.helpers.intake import request_body, three_centres
 
     def call(method: str, template: str, url: str | None = None, **kw: Any) -> Any:
@@ -220,7 +220,7 @@ def test_the_webhook_bodies_match_the_document(
 
     from app.dispatcher.outbox import encode_body
     from app.models import OutboxEvent
-    from tests.conftest import make_key
+    from tests.helpers.db import make_key
     from tests.helpers.intake import request_body, three_centres
 
     doc = three_centres()

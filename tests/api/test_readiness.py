@@ -23,8 +23,8 @@ from app.dispatcher import Dispatcher, DispatcherFault, EmbeddedDispatcher
 from app.main import create_app
 from app.models import DeliveryAttempt, InboxEndpoint
 from app.settings import Settings
-from tests.conftest import make_key
-from tests.factories import DEMO_SECRET, centre_record
+from tests.helpers.db import make_key
+from tests.helpers.factories import DEMO_SECRET, centre_record
 
 ROOT = Path(__file__).resolve().parents[2]
 

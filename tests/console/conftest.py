@@ -3,9 +3,7 @@ staff account, and a client signed in the way a person is (e-mail, link page, bu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,13 +14,13 @@ from app.mail.demo_mailbox import MailCatcher
 from app.main import create_app
 from app.services import staff_members
 from app.settings import Settings
-from tests.web.conftest import HTML, demo_template, demo_url, form_fields  # noqa: F401
-
-STAFF_EMAIL = "ana.gagnon@example.org"
+from tests.helpers.browser import chromium  # noqa: F401  (Debian's chromium, per module)
+from tests.helpers.console import STAFF_EMAIL, sign_in
+from tests.helpers.pages import HTML
 
 
 @pytest.fixture
-def console_settings(demo_url: str, smtp_server: MailCatcher) -> Settings:  # noqa: F811
+def console_settings(demo_url: str, smtp_server: MailCatcher) -> Settings:
     return Settings(
         database_url=demo_url, embedded_dispatcher=False, rate_limit_public="100000/minute",
         smtp_url=smtp_server.url, public_url="http://testserver",
@@ -48,44 +46,6 @@ def console(console_settings: Settings) -> Iterator[TestClient]:
     app = create_app(console_settings, embedded_dispatcher=False)
     with TestClient(app, raise_server_exceptions=False, headers=HTML) as client:
         yield client
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "no CSRF field on the page"
-    return found.group(1)
-
-
-def ask_link(client: TestClient, smtp: MailCatcher, email: str, *, lang: str = "fr") -> str:
-    """Ask for a sign-in link as a person does; return the link's path from the e-mail."""
-    base = "/admin/connexion" if lang == "fr" else "/en/admin/sign-in"
-    page = client.get(base)
-    before = len(smtp.messages)
-    sent = client.post(base, data={"email": email, "csrf_token": csrf_of(page.text)})
-    assert sent.status_code == 200, sent.text
-    [message] = smtp.wait_for(before + 1)[before:]
-    assert message.recipients == (email,)
-    [link] = [u for u in message.links if "jeton=" in u]
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"
-
-
-def open_link(client: TestClient, path: str) -> TestClient:
-    """Open the link's page and press its button; follow to where it leads."""
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    fields = form_fields(page.text)
-    action = re.search(r'<form method="post" action="([^"]+)"', page.text)
-    assert action
-    answer = client.post(action.group(1), data={k: v[0] for k, v in fields.items()},
-                         follow_redirects=False)  # fmt: skip
-    assert answer.status_code == 303, answer.text
-    return client
-
-
-def sign_in(client: TestClient, smtp: MailCatcher, email: str) -> TestClient:
-    open_link(client, ask_link(client, smtp, email))
-    return client
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ import pytest
 from app.mail.demo_mailbox import MailCatcher
 from app.main import create_app
 from app.settings import Settings
-from tests.console.test_console_requests import REQUEST
-from tests.web.browser_support import live_server
-from tests.web.test_web_browser import Visit, chromium  # noqa: F401
+from tests.helpers.browser import Visit, live_server
+from tests.helpers.console import REQUEST
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +52,7 @@ def _sign_in(visit: Visit, smtp: MailCatcher, email: str) -> None:
 
 
 def test_the_console_in_a_browser(
-    chromium: Any,  # noqa: F811
+    chromium: Any,
     console_url: str,
     smtp_server: MailCatcher,
     staff_email: str,

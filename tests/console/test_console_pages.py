@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from app.models import ApiKey, AuditEntry, Centre, Consultation, DirectoryChange, OutboxEvent
 from app.services import keys
-from tests.console.conftest import csrf_of
-from tests.console.test_console_requests import unrouted
+from tests.helpers.console import unrouted
+from tests.helpers.pages import csrf_of
 
 
 def _actions(engine: Engine) -> set[str]:

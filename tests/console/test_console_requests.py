@@ -10,34 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.models import AuditEntry, Consultation, Referral
-from tests.console.conftest import csrf_of
-
-REQUEST = {
-    "person": {"first_name": "Marie", "last_name": "Exemple", "email": "marie@example.org",
-               "phone": "+1 819 555 0199", "preferred_contact": "email", "language": "fr"},
-    "criteria": {"location": {"postal_code": "G9A 1A1"}, "needs": ["job_search"], "language": "fr"},
-    "message": "Je cherche un emploi.",
-    "consent": {"notice_version": "2026-01", "purposes": ["referral"], "accepted": True},
-}  # fmt: skip
-
-
-def unrouted(client: TestClient, engine: Engine) -> str:
-    """A request that waits for staff (stored, then its referral withdrawn by hand)."""
-    headers = {"Accept": "application/json", "Idempotency-Key": uuid.uuid4().hex}
-    answer = client.post("/v1/consultations", json=REQUEST, headers=headers)
-    assert answer.status_code == 201, answer.text
-    cid = answer.json()["id"]
-    with Session(engine) as s:
-        c = s.get(Consultation, uuid.UUID(cid))
-        assert c is not None
-        c.status = "unrouted"
-        for r in s.scalars(select(Referral).where(Referral.consultation_id == c.id)):
-            r.state = "expired"
-            s.add(r)
-        s.add(c)
-        s.commit()
-    return cid
+from app.models import AuditEntry, Consultation
+from tests.helpers.console import unrouted
+from tests.helpers.pages import csrf_of
 
 
 def test_queue_detail_and_route_with_confirmation(

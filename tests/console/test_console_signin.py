@@ -19,7 +19,8 @@ from app.main import create_app
 from app.models import AuditEntry, WebSession
 from app.services import staff_members
 from app.settings import Settings
-from tests.console.conftest import HTML, ask_link, csrf_of, open_link
+from tests.helpers.console import ask_link, open_link
+from tests.helpers.pages import HTML, csrf_of
 
 T0 = datetime(2026, 12, 4, 15, 0, 0, tzinfo=UTC)
 

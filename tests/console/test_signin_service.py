@@ -22,7 +22,7 @@ from app.errors import Conflict, Gone, InvalidInput, NotFound
 from app.models import SigninLink, StaffMember, WebSession
 from app.services import signin, staff_members
 from app.settings import Settings, get_settings
-from tests.conftest import both_backends
+from tests.helpers.db import both_backends
 
 T0 = datetime(2026, 12, 4, 14, 0, 0, tzinfo=UTC)
 SUBJECT = uuid.UUID(int=42)

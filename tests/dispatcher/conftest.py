@@ -1,10 +1,10 @@
 """Fixtures for the dispatcher: migrated databases, synthetic centres, a real local receiver.
 
-Self-contained on purpose (`pytest --confcutdir=tests/dispatcher` runs these alone)."""
+Self-contained on purpose (`pytest --confcutdir=tests/dispatcher` runs these alone): what it
+needs comes from tests/helpers/, not from tests/conftest.py."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import uuid
@@ -12,16 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dispatch_support import PG_ENV, Receiver, ReceiverServer, make_handler
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import NullPool
 
 from app.db import make_engine
 from app.settings import Settings
-from tests.conftest import migrate
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.helpers.db import admin_sql, migrate, postgres_admin_url
+from tests.helpers.dispatch import Receiver, ReceiverServer, make_handler
 
 
 @pytest.fixture(scope="session")
@@ -48,24 +45,15 @@ def dispatch_engine(sqlite_url: str) -> Iterator[Engine]:
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test module, migrated, dropped afterwards."""
-    admin_url = os.environ.get(PG_ENV)
-    if not admin_url:
-        if IN_CI:
-            pytest.fail(f"{PG_ENV} must be set under CI: PostgreSQL tests may not skip there")
-        pytest.skip(f"set {PG_ENV} to run PostgreSQL tests")
-    # No pool: the server may be restarted by a test in between.
-    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    admin_url = make_url(postgres_admin_url())
     name = f"ttx_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    admin_sql(admin_url, f'CREATE DATABASE "{name}"')
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:
         migrate(url)
         yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

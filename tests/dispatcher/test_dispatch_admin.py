@@ -7,7 +7,6 @@ import uuid
 
 import httpx
 import pytest
-from dispatch_support import FakeClock, add_centre, enqueue_committed, load_endpoint, load_event
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -24,6 +23,13 @@ from app.dispatcher import (
 from app.errors import Conflict, NotFound
 from app.models.directory import InboxEndpoint
 from app.models.outbox import OutboxEvent
+from tests.helpers.dispatch import (
+    FakeClock,
+    add_centre,
+    enqueue_committed,
+    load_endpoint,
+    load_event,
+)
 
 URL = "http://centre.example.org/inbox"
 

@@ -7,11 +7,11 @@ import asyncio
 
 import httpx
 import pytest
-from dispatch_support import Receiver, add_centre, enqueue_committed, load_event
 from sqlalchemy.engine import Engine
 
 from app.dispatcher import Dispatcher
 from app.dispatcher.delivery import ConnectionPool, make_transport
+from tests.helpers.dispatch import Receiver, add_centre, enqueue_committed, load_event
 
 
 def test_a_connection_is_never_lent_to_another_origin() -> None:

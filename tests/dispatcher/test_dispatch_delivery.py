@@ -8,7 +8,14 @@ from collections.abc import Callable, Sequence
 
 import httpx
 import pytest
-from dispatch_support import (
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from standardwebhooks.webhooks import Webhook
+
+from app.dispatcher import Delivered, Dispatcher, on_delivered, remove_delivered_hook
+from app.dispatcher.delivery import EXCERPT_BYTES, USER_AGENT
+from tests.helpers.dispatch import (
     SECRET,
     FakeClock,
     add_centre,
@@ -17,13 +24,6 @@ from dispatch_support import (
     load_endpoint,
     load_event,
 )
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-from standardwebhooks.webhooks import Webhook
-
-from app.dispatcher import Delivered, Dispatcher, on_delivered, remove_delivered_hook
-from app.dispatcher.delivery import EXCERPT_BYTES, USER_AGENT
 
 URL = "http://centre.example.org/inbox"
 Handler = Callable[[httpx.Request], httpx.Response]

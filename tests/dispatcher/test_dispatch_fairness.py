@@ -12,7 +12,13 @@ import time
 from collections.abc import Callable
 
 import pytest
-from dispatch_support import (
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.dispatcher import Dispatcher
+from app.models.outbox import DeliveryAttempt
+from tests.helpers.dispatch import (
     FakeClock,
     add_centre,
     attempts_for,
@@ -25,12 +31,6 @@ from dispatch_support import (
     statuses,
     wait_until,
 )
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
-from app.dispatcher import Dispatcher
-from app.models.outbox import DeliveryAttempt
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

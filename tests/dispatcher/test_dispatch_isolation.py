@@ -15,7 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dispatch_support import (
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.dispatcher import Dispatcher, list_failed, replay
+from app.models.outbox import OutboxEvent
+from tests.helpers.dispatch import (
     FakeClock,
     Receiver,
     add_centre,
@@ -29,12 +35,6 @@ from dispatch_support import (
     spawn_worker,
     wait_until,
 )
-from sqlalchemy import update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
-from app.dispatcher import Dispatcher, list_failed, replay
-from app.models.outbox import OutboxEvent
 
 # Rows registered before the URL rules were strict: the dispatcher must refuse them calmly.
 LEGACY_URLS = [

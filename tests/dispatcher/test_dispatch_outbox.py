@@ -6,13 +6,13 @@ import re
 import uuid
 from datetime import UTC, datetime
 
-from dispatch_support import add_centre, enqueue_committed, referral_data
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.dispatcher import enqueue
 from app.dispatcher.outbox import encode_body
 from app.models.outbox import OutboxEvent
+from tests.helpers.dispatch import add_centre, enqueue_committed, referral_data
 
 
 def _count(engine: Engine) -> int:

@@ -12,7 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dispatch_support import (
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from tests.helpers.dispatch import (
     Receiver,
     add_centre,
     attempts_for,
@@ -24,8 +27,6 @@ from dispatch_support import (
     statuses,
     wait_until,
 )
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 RESTART_CMD = "pg_ctlcluster --skip-systemctl-redirect 15 main restart"

@@ -7,7 +7,6 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from dispatch_support import SECRET
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.dispatcher.delivery import Job
@@ -21,6 +20,7 @@ from app.dispatcher.signing import (
 )
 from app.models import InboxEndpoint
 from app.schemas.directory import InboxIn
+from tests.helpers.dispatch import SECRET
 
 BODY = '{"type":"referral.created","data":{"message":"Café à Trois-Rivières"}}'.encode()
 

@@ -25,12 +25,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path[:0] = [str(REPO), str(HERE)]
-
-from geo_mangle import change_case, one_typo, strip_accents  # noqa: E402
+sys.path[:0] = [str(REPO)]
 
 from app.geo.data import load_fsas, load_localities, load_municipalities  # noqa: E402
 from app.geo.text import key, name_key, tokens, without_article  # noqa: E402
+from tests.helpers.geo_mangle import change_case, one_typo, strip_accents  # noqa: E402
 
 OUT = HERE / "eval_places.csv"
 MUNICIPALITY_SAMPLE = 180

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import centre_record
+from tests.helpers.factories import centre_record
 
 PROBLEM = "application/problem+json"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import centre_record
+from tests.helpers.factories import centre_record
 
 
 def located(ref: str, municipality: str, region: str, **extra: object) -> dict[str, object]:

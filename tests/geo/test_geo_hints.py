@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.geo import Ambiguous, OutsideQuebec, get_resolver
 from app.geo.resolver import Resolver
-from tests.factories import centre_record
+from tests.helpers.factories import centre_record
 
 LANAUDIERE_DONAT = "62060"  # Saint-Donat (Matawinie)
 MITIS_DONAT = "09030"  # Saint-Donat (La Mitis)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from geo_mangle import mangled_set
 
 from app.geo import Ambiguous, GeoError, NotResolved, OutsideQuebec, Place, get_resolver
 from app.geo.resolver import Resolver
 from app.geo.text import name_key
+from tests.helpers.geo_mangle import mangled_set
 
 MIN_MANGLED_ACCURACY = 0.975  # answered right; the others must be "not sure", not wrong
 MAX_MANGLED_WRONG = 0.002  # answered `ok` with another municipality

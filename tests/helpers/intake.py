@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.factories import centre_record
+from tests.helpers.factories import centre_record
 
 TR = {"municipality": "Trois-Rivières", "lat": 46.343, "lon": -72.543}
 TR_POINT = {"lat": 46.343, "lon": -72.543}

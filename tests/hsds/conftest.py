@@ -1,4 +1,4 @@
-"""A client on a directory seeded with the demo centres plus a few unusual ones."""
+"""A client on a directory seeded with the demo centres plus a few unusual ones (`seed`)."""
 
 from __future__ import annotations
 
@@ -9,45 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.db import session_scope
 from app.main import create_app
-from app.paths import data_dir
-from app.services import importer
 from app.settings import Settings
-from tests.factories import centre_record, montreal_record
-
-EXTRA = [
-    # Paused, age limits, no phone or website, two service points, one without a street address.
-    centre_record(
-        "hsds-edge-1",
-        intake_status="paused",
-        age_min=16,
-        age_max=35,
-        phone=None,
-        website=None,
-        description_en=None,
-        client_groups=["youth"],
-        locations=[
-            {
-                "address": "100 rue Exemple",
-                "municipality": "Trois-Rivières",
-                "postal_code": "G9A 1A1",
-                "lat": 46.343,
-                "lon": -72.543,
-            },
-            {"municipality": "Shawinigan"},
-        ],
-    ),  # fmt: skip
-    montreal_record("hsds-edge-2", description_fr=None, description_en=None, languages=["fr"]),
-]
-
-
-def seed(app_settings: Settings) -> None:
-    app = create_app(app_settings, embedded_dispatcher=False)
-    records = importer.parse_file((data_dir() / "demo_centres.json").read_bytes()) + EXTRA
-    with session_scope(app.state.engine) as session:
-        importer.import_records(session, records)
-    app.state.engine.dispose()
+from tests.helpers.hsds import seed
 
 
 @pytest.fixture(scope="module")

@@ -171,7 +171,7 @@ def test_ids_are_stable_across_edits_and_restarts(
     client: TestClient, admin_headers: dict[str, str], settings: Any
 ) -> None:
     from app.main import create_app
-    from tests.factories import centre_record
+    from tests.helpers.factories import centre_record
 
     doc = {"centres": [centre_record("stable-1")]}
     assert client.post("/v1/admin/centres/import", json=doc, headers=admin_headers).is_success

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.hsds.hsds_schemas import errors, nulls, page_validator, profile, validator
+from tests.helpers.hsds import errors, nulls, page_validator, profile, validator
 
 LISTS = [
     # path, query, schema of each item of `contents`

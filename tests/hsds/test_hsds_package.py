@@ -18,9 +18,8 @@ from app.main import create_app
 from app.services import importer
 from app.services.centres import Rules
 from app.settings import Settings
-from tests.factories import centre_record
-from tests.hsds.conftest import seed
-from tests.hsds.hsds_schemas import errors, nulls, validator
+from tests.helpers.factories import centre_record
+from tests.helpers.hsds import errors, nulls, seed, validator
 
 ROOT = Path(__file__).resolve().parents[2]
 # What HSDS carries of a centre (not its capacity, nor its inbox; one language of description).

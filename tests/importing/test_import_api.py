@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.models import Centre, CentreRegion, Location
-from tests.conftest import both_backends
+from tests.helpers.db import both_backends
 
 URL = "/v1/admin/centres/import"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

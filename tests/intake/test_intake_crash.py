@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from app.db import make_engine, session_scope
 from app.services import importer
 from app.settings import Settings
-from tests.conftest import both_backends
-from tests.factories import centre_record
+from tests.helpers.db import both_backends
+from tests.helpers.factories import centre_record
 from tests.helpers.servers import free_port, start_api
 
 pytestmark = pytest.mark.slow

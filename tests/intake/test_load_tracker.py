@@ -13,7 +13,7 @@ from app.matching import MatchIndex
 from app.matching.synthetic import synthetic_profiles
 from app.services.matching import LoadTracker
 from app.settings import Settings
-from tests.conftest import make_key
+from tests.helpers.db import make_key
 from tests.helpers.intake import request_body, three_centres
 
 

@@ -14,8 +14,8 @@ from standardwebhooks import Webhook
 from app.dispatcher import Dispatcher
 from app.models import DeliveryAttempt, Referral, ReferralEvent
 from app.settings import Settings
-from tests.conftest import both_backends
-from tests.factories import DEMO_SECRET, centre_record
+from tests.helpers.db import both_backends
+from tests.helpers.factories import DEMO_SECRET, centre_record
 
 REQUEST = {
     "person": {"first_name": "Inès", "last_name": "Exemple", "email": "ines@example.org"},

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.models import AuditEntry, Centre, Referral
-from tests.conftest import both_backends
+from tests.helpers.db import both_backends
 from tests.helpers.intake import request_body
-from tests.mail.conftest import HTML, Service, csrf_of
+from tests.helpers.mail import Service
+from tests.helpers.pages import HTML, csrf_of
 
 
 def signin_link(service: Service, address: str) -> str:

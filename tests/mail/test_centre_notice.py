@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.models import AuditEntry, DeliveryAttempt, OutboxEvent, Referral
-from tests.conftest import both_backends
+from tests.helpers.db import both_backends
 from tests.helpers.intake import request_body
-from tests.mail.conftest import HTML, Service, centre_mail, csrf_of, link_path
+from tests.helpers.mail import Service, centre_mail, link_path
+from tests.helpers.pages import HTML, csrf_of
 
 
 def submit(service: Service, centre_ref: str = "tr-a", **overrides: object) -> dict[str, object]:

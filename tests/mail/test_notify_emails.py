@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import both_backends
-from tests.factories import centre_record
+from tests.helpers.db import both_backends
+from tests.helpers.factories import centre_record
 
 
 def create(client: TestClient, headers: dict[str, str], **fields: object) -> dict[str, object]:

@@ -15,9 +15,10 @@ from sqlmodel import Session
 from app.db import utcnow
 from app.models import Consultation, OutboxEvent, Referral
 from app.services.sweeper import sweep
-from tests.conftest import both_backends
+from tests.helpers.db import both_backends
 from tests.helpers.intake import request_body
-from tests.mail.conftest import HTML, Service, centre_mail, csrf_of, link_path, seeker_mail
+from tests.helpers.mail import Service, centre_mail, link_path, seeker_mail
+from tests.helpers.pages import HTML, csrf_of
 
 PERSON = {"first_name": "Zéphirine", "last_name": "Quennevillette",
           "email": "zephirine.q@example.org", "phone": "+1 819 555 0142",

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from app.matching import POLICY, POLICY_2026_2, MatchIndex
 from app.matching.eligibility import admitted_by_age
-from tests.matching.conftest import GASPE, SHAWINIGAN
+from tests.helpers.matching import GASPE, SHAWINIGAN
 
 QUEBEC_CITY = (46.81, -71.21)  # region 03
 

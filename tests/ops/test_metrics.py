@@ -32,8 +32,8 @@ from pydantic import SecretStr
 from app.main import create_app
 from app.ops.logs import JsonFormatter, RequestIdFilter
 from app.settings import Settings
-from tests.conftest import make_key
-from tests.factories import DEMO_SECRET, centre_record
+from tests.helpers.db import make_key
+from tests.helpers.factories import DEMO_SECRET, centre_record
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from tests.conftest import both_backends, make_key
-from tests.factories import centre_record
-from tests.reports.history import History, write_history
+from tests.helpers.db import both_backends, make_key
+from tests.helpers.factories import centre_record
+from tests.helpers.history import History, write_history
 
 PROBLEM = "application/problem+json"
 PERIOD = {"from": "2026-10-01", "to": "2026-11-30"}

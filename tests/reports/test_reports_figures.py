@@ -16,8 +16,8 @@ from app.services import privacy, reports
 from app.services.reports.figures import quantile
 from app.services.reports.rollup import answer_bin
 from app.settings import Settings
-from tests.conftest import both_backends
-from tests.reports.history import History, write_history
+from tests.helpers.db import both_backends
+from tests.helpers.history import History, write_history
 
 OCT_NOV = reports.Period(date(2026, 10, 1), date(2026, 11, 30))
 

@@ -21,8 +21,8 @@ from app.models import Centre, Referral
 from app.ratelimit import client_key
 from app.server import trusted_proxies, uvicorn_options
 from app.settings import Settings
-from tests.conftest import both_backends, make_key
-from tests.factories import centre_record
+from tests.helpers.db import both_backends, make_key
+from tests.helpers.factories import centre_record
 
 TR = {"municipality": "Trois-Rivières", "lat": 46.343, "lon": -72.543}
 REQUEST = {
@@ -326,7 +326,7 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
 
 
 def test_production_adds_hsts_and_hides_the_docs(settings: Settings) -> None:
-    from tests.factories import STRONG_KEY
+    from tests.helpers.factories import STRONG_KEY
 
     production = Settings(
         database_url=settings.database_url, env="production", secret_key=STRONG_KEY

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import both_backends, make_key
-from tests.factories import DEMO_SECRET, centre_record
+from tests.helpers.db import both_backends, make_key
+from tests.helpers.factories import DEMO_SECRET, centre_record
 
 PROBLEM, JSON = "application/problem+json", "application/json"
 TABLES = ("centre", "consultation", "referral", "api_key", "outbox_event", "idempotency_record")

@@ -17,8 +17,8 @@ from app.db import session_scope, utcnow
 from app.models import AuditEntry, Consultation, OutboxEvent, Referral
 from app.services import privacy
 from app.settings import Settings
-from tests.conftest import make_key
-from tests.factories import centre_record
+from tests.helpers.db import make_key
+from tests.helpers.factories import centre_record
 
 PERSON = {"first_name": "Léa", "last_name": "Fictive", "email": "Lea@Example.org",
           "phone": "+1 819 555 0123", "preferred_contact": "email"}  # fmt: skip

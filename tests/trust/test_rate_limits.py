@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.ratelimit import MovingWindows, RateLimiter
 from app.settings import Settings
-from tests.conftest import IN_CI, make_key
+from tests.helpers.db import IN_CI, make_key
 
 BODY = {
     "person": {"first_name": "Alex", "last_name": "Exemple", "email": "alex@example.org"},

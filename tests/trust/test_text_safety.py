@@ -17,7 +17,7 @@ from app.dispatcher.demo_inbox import make_demo_inbox
 from app.dispatcher.signing import signed_headers
 from app.server import RedactQuery, log_config
 from app.textsafe import csv_cell, csv_writer, for_terminal, invisible_problem
-from tests.factories import centre_record
+from tests.helpers.factories import centre_record
 
 HOSTILE = "Zoé\x1b[2J\x1b[1;1H\x1b]0;pwned\x07\rCentre\x9b31m\u202eok\x08\x00"
 

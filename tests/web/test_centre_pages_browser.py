@@ -20,8 +20,7 @@ from app.dispatcher import Dispatcher
 from app.mail.demo_mailbox import MailCatcher
 from app.main import create_app
 from app.settings import Settings
-from tests.web.browser_support import live_server
-from tests.web.test_web_browser import Visit, chromium  # noqa: F401
+from tests.helpers.browser import Visit, live_server
 
 pytestmark = pytest.mark.slow
 PUBLIC = "http://127.0.0.1:8000"
@@ -74,7 +73,7 @@ def link(smtp: MailCatcher, to: str, pattern: str, base: str) -> str:
 
 
 def test_a_centre_answers_from_its_notice_in_a_browser(
-    chromium: Any,  # noqa: F811
+    chromium: Any,
     mail_site: tuple[str, Settings],
     smtp_server: MailCatcher,
 ) -> None:
@@ -105,7 +104,7 @@ def test_a_centre_answers_from_its_notice_in_a_browser(
 
 
 def test_a_centre_signs_in_to_its_inbox_in_a_browser(
-    chromium: Any,  # noqa: F811
+    chromium: Any,
     mail_site: tuple[str, Settings],
     smtp_server: MailCatcher,
 ) -> None:

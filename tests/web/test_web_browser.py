@@ -17,96 +17,15 @@ from app.main import create_app
 from app.models import Consultation
 from app.settings import Settings
 from app.web.pages import NOTICE_VERSION
-from tests.web.browser_support import axe_source, axe_violations, live_server, need_chromium
+from tests.helpers.browser import Visit, live_server
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    executable = need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
 def base_url(site_settings: Settings) -> Iterator[str]:
     with live_server(create_app(site_settings, embedded_dispatcher=False)) as url:
         yield url
-
-
-class Visit:
-    """One browser tab that records what the policy refused and what left the site, and
-    checks every page it lands on."""
-
-    def __init__(self, browser: Any, base: str) -> None:
-        self.base = base
-        self.context = browser.new_context(locale="fr-CA", viewport={"width": 1280, "height": 900})
-        self.page = self.context.new_page()
-        self.problems: list[str] = []
-        self.checked: list[str] = []
-        self.axe = axe_source()
-        self.page.on("console", self._console)
-        self.page.on("request", self._request)
-        self.page.on("response", self._response)
-
-    def _console(self, message: Any) -> None:
-        # A page's own 4xx status (a form with errors, a 404 page) is logged too: _response
-        # judges statuses, for everything but the pages themselves.
-        if "Failed to load resource" in message.text:
-            return
-        if message.type == "error" or "Content Security Policy" in message.text:
-            self.problems.append(f"console: {message.text}")
-
-    def _response(self, response: Any) -> None:
-        if response.request.resource_type != "document" and response.status >= 400:
-            self.problems.append(f"{response.status}: {response.url}")
-
-    def _request(self, request: Any) -> None:
-        if not request.url.startswith(self.base):
-            self.problems.append(f"left the site: {request.url}")
-
-    def check_page(self) -> None:
-        """axe-core finds nothing; 320 px wide needs no horizontal scrolling."""
-        page = self.page
-        violations = axe_violations(page, self.axe)
-        assert violations == [], (page.url, violations)
-        page.set_viewport_size({"width": 320, "height": 700})
-        width = page.evaluate("document.documentElement.scrollWidth")
-        page.set_viewport_size({"width": 1280, "height": 900})
-        assert width <= 320, (page.url, width)
-        assert self.problems == []
-        self.checked.append(page.url)
-
-    def tab_to(self, selector: str, limit: int = 120) -> None:
-        """Press Tab until `selector` has the focus, checking the focus is visible."""
-        page = self.page
-        for _ in range(limit):
-            page.keyboard.press("Tab")
-            if page.evaluate("(s) => document.activeElement.matches(s)", selector):
-                outline = page.evaluate(
-                    "() => { const s = getComputedStyle(document.activeElement);"
-                    " return [s.outlineStyle, s.boxShadow]; }"
-                )
-                assert outline[0] != "none" or outline[1] != "none", (selector, outline)
-                return
-        raise AssertionError(f"Tab never reached {selector} on {page.url}")
-
-    def type_into(self, selector: str, text: str) -> None:
-        self.tab_to(selector)
-        self.page.keyboard.press("Control+A")
-        self.page.keyboard.type(text)
-
-    def press_on(self, selector: str, key: str = "Enter") -> None:
-        self.tab_to(selector)
-        with self.page.expect_navigation():
-            self.page.keyboard.press(key)
 
 
 def stored(settings: Settings) -> list[Consultation]:

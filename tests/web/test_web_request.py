@@ -16,7 +16,7 @@ from app.db import make_engine
 from app.models import Consultation, Referral
 from app.settings import Settings
 from app.web.pages import NOTICE_VERSION
-from tests.web.conftest import form_fields
+from tests.helpers.pages import HTML, form_fields
 
 PERSON = {
     "first_name": "Marie", "last_name": "Exemple", "email": "marie@example.org",
@@ -199,7 +199,6 @@ def test_the_confirmation_link_cannot_be_edited(site: TestClient) -> None:
 
 def test_the_rate_limit_of_the_intake_applies(demo_url: str) -> None:
     from app.main import create_app
-    from tests.web.conftest import HTML
 
     settings = Settings(
         database_url=demo_url, embedded_dispatcher=False, rate_limit_public="2/minute"

@@ -26,7 +26,7 @@ from app.db import insert_rows, session_scope
 from app.models import Consultation, Referral, ReferralEvent
 from app.schemas.directory import CentreCreate
 from app.services import centres
-from tests.factories import centre_record, montreal_record
+from tests.helpers.factories import centre_record, montreal_record
 
 TZ = ZoneInfo("America/Toronto")
 

@@ -1,4 +1,5 @@
-"""The official HSDS 3.0 schemas (copied unmodified in schemas/), as jsonschema validators.
+"""The official HSDS 3.0 schemas (copied unmodified in tests/hsds/schemas/), as validators, and
+the directory the HSDS tests read: the demo centres plus a few unusual ones (`seed`).
 
 The schema files refer to each other by file name (`"$ref": "organization.json"`) and the
 profile by their published address: each file is registered under that address, so every
@@ -15,7 +16,14 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-HERE = Path(__file__).parent / "schemas"
+from app.db import session_scope
+from app.main import create_app
+from app.paths import data_dir
+from app.services import importer
+from app.settings import Settings
+from tests.helpers.factories import centre_record, montreal_record
+
+HERE = Path(__file__).resolve().parents[1] / "hsds" / "schemas"
 BASE = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
 
 
@@ -72,3 +80,37 @@ def nulls(instance: Any, path: str = "") -> list[str]:
     if isinstance(instance, list):
         return [p for i, v in enumerate(instance) for p in nulls(v, f"{path}/{i}")]
     return []
+
+
+EXTRA = [
+    # Paused, age limits, no phone or website, two service points, one without a street address.
+    centre_record(
+        "hsds-edge-1",
+        intake_status="paused",
+        age_min=16,
+        age_max=35,
+        phone=None,
+        website=None,
+        description_en=None,
+        client_groups=["youth"],
+        locations=[
+            {
+                "address": "100 rue Exemple",
+                "municipality": "Trois-Rivières",
+                "postal_code": "G9A 1A1",
+                "lat": 46.343,
+                "lon": -72.543,
+            },
+            {"municipality": "Shawinigan"},
+        ],
+    ),  # fmt: skip
+    montreal_record("hsds-edge-2", description_fr=None, description_en=None, languages=["fr"]),
+]
+
+
+def seed(app_settings: Settings) -> None:
+    app = create_app(app_settings, embedded_dispatcher=False)
+    records = importer.parse_file((data_dir() / "demo_centres.json").read_bytes()) + EXTRA
+    with session_scope(app.state.engine) as session:
+        importer.import_records(session, records)
+    app.state.engine.dispose()

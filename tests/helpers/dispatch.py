@@ -29,7 +29,6 @@ from app.models.directory import Centre, InboxEndpoint
 from app.models.outbox import DeliveryAttempt, OutboxEvent
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_ENV = "TTX_TEST_POSTGRES_URL"
 SECRET = "whsec_" + base64.b64encode(b"synthetic-test-secret-0123456789").decode()
 
 
