@@ -9,14 +9,10 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[1] / "app"
 SKIP = "# fmt: skip"
-# Still laid out by hand, until the hand-built match answer and the JSON body route move
-# behind the fast-path fence (and the ranking policy's and directory entry's layouts go).
+# Still laid out by hand, until the ranking policy's and directory entry's layouts go.
 NOT_YET = {
-    "fastpath/json_body.py",  # routing.py, once it moves behind the fence
     "matching/policy.py",
-    "routing.py",
     "services/directory_index.py",
-    "services/matching.py",
 }
 
 

@@ -5,7 +5,6 @@ Everything is offline and in memory; `get_resolver()` loads data/ once, on first
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -68,7 +67,6 @@ class Resolver:
         self._places = towns + locality_places(self.localities, self._place_by_code)
         self.regions = {r.code: r for r in regions}
         self.region_index = RegionIndex(regions)
-        self._geometry_json: dict[str, str] = {}
         self.names = NameIndex(self.municipalities, regions, localities)
         names_fr = {r.code: r.name_fr for r in regions}
         names_en = {r.code: r.name_en for r in regions}
@@ -412,14 +410,6 @@ class Resolver:
         if region is None:
             raise NotFound("region_not_found", region_code=code)
         return region.geometry
-
-    def region_geometry_json(self, code: str) -> str:
-        """The same geometry, serialised once (Nord-du-Québec alone weighs about 155 kB)."""
-        cached = self._geometry_json.get(code)
-        if cached is None:
-            cached = json.dumps(self.region_geometry(code), separators=(",", ":"))
-            self._geometry_json[code] = cached
-        return cached
 
 
 def _within(distance: tuple[float, float]) -> bool:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import DirectoryDep
 from app.errors import NotFound
+from app.fastpath.blobs import centres_geojson as centres_feature_collection
 from app.schemas.common import (
     NO_NUL,
     ClientGroupCode,
@@ -100,7 +101,7 @@ FEATURE_COLLECTION: dict[str, Any] = {
 )
 async def centres_geojson(directory: DirectoryDep) -> GeoJSONResponse:
     """Every service point of every active centre as a GeoJSON FeatureCollection (RFC 7946)."""
-    return GeoJSONResponse(directory.geojson)
+    return GeoJSONResponse(centres_feature_collection(directory))  # see app.fastpath.blobs
 
 
 @router.get(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from app.deps import DirectoryDep
+from app.fastpath.blobs import region_document
 from app.schemas.common import NO_NUL
 from app.services import geography
 
@@ -142,5 +143,5 @@ async def get_region(code: str, directory: DirectoryDep) -> Response:
 
     Une région administrative : ses noms, le nombre de centres actifs qui la desservent et sa
     géométrie GeoJSON (simplifiée)."""
-    body = geography.region_document(code, directory.region_counts)
+    body = region_document(code, directory.region_counts)  # see app.fastpath.blobs
     return Response(body, media_type="application/json")

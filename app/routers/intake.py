@@ -19,7 +19,8 @@ from app.deps import (
     get_directory,
     get_load,
 )
-from app.routing import JsonBodyRoute
+from app.fastpath.json_body import JsonBodyRoute
+from app.fastpath.match_answer import match_answer_json
 from app.schemas.intake import (
     CONSULTATION_EXAMPLES,
     MATCH_EXAMPLES,
@@ -29,7 +30,7 @@ from app.schemas.intake import (
     MatchResponse,
 )
 from app.services import consultations
-from app.services.matching import locate, match_answer_json, situation
+from app.services.matching import locate, situation
 
 router = APIRouter(tags=["matching and intake"])
 
@@ -41,13 +42,11 @@ async def match(
     reasons in French and English. No personal data is needed.
 
     Les centres admissibles, du plus pertinent au moins pertinent, avec leurs raisons."""
-    # get_directory and get_load called here rather than as dependencies: FastAPI solves each
-    # dependency per request (parameters, headers, cookies), a tenth of this route's cost.
+    # Called here rather than as dependencies: a JsonBodyRoute takes (request, body) only.
     directory = await get_directory(request)
     load = await get_load(request, directory)
     place = locate(body.location)
     outcome = directory.match_index.rank(situation(body, place), load=load)
-    # Built from typed values already: serialised once rather than validated again.
     return Response(match_answer_json(place, outcome), media_type="application/json")
 
 
@@ -57,7 +56,7 @@ router.add_api_route(
     methods=["POST"],
     response_model=MatchResponse,
     summary="Rank centres for a situation",
-    route_class_override=JsonBodyRoute,  # validated from the bytes: see app.routing
+    route_class_override=JsonBodyRoute,  # see app.fastpath
 )
 
 

@@ -99,8 +99,8 @@ class Directory:
     made by `changed` shares its unchanged entries with the previous one.
 
     Held per centre: its `Entry` (code sets shared between centres, the folded search text,
-    the public JSON and GeoJSON features serialised), its matching profile, columns and
-    result fragments, and its place in `by_id` and `by_ref`: about 8 KB at 100,000 centres
+    the public JSON and GeoJSON features serialised), its matching profile and columns,
+    and its place in `by_id` and `by_ref`: about 8 KB at 100,000 centres
     (docs/scale.md). No ORM object is kept. The HSDS catalogue is built from the database on
     first use, once per snapshot (a full read at every first HSDS request after an edit)."""
 
@@ -171,11 +171,6 @@ class Directory:
         """The active centres read from the database, in the order of `entries`."""
         by_id = {str(c.id): c for c in (self._load() if self._load else [])}
         return [by_id[e.id] for e in self.entries if e.id in by_id]
-
-    @cached_property
-    def geojson(self) -> bytes:
-        features = b",".join(e.feature_json for e in self.entries if e.feature_json)
-        return b'{"type":"FeatureCollection","features":[' + features + b"]}"
 
     @cached_property
     def languages(self) -> frozenset[str]:

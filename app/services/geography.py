@@ -4,8 +4,6 @@ answer holds."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from typing import Any
 
 from app.geo import get_resolver
@@ -29,19 +27,3 @@ def region_at(lat: float, lon: float) -> dict[str, Any]:
         "lat": lat,
         "lon": lon,
     }
-
-
-def region_document(code: str, centre_counts: Mapping[str, int]) -> bytes:
-    """One region as JSON: its names, how many active centres serve it and its GeoJSON
-    geometry, spliced in as the resolver keeps it (serialised once, at start-up)."""
-    resolver = get_resolver()
-    geometry = resolver.region_geometry_json(code)  # NotFound (404) for an unknown code
-    region = resolver.regions[code]
-    head = {
-        "code": region.code,
-        "name_fr": region.name_fr,
-        "name_en": region.name_en,
-        "centre_count": centre_counts.get(code, 0),
-    }
-    body = json.dumps(head, ensure_ascii=False)[:-1] + ',"geometry":' + geometry + "}"
-    return body.encode()

@@ -6,19 +6,12 @@ import threading
 import time
 from collections.abc import Mapping
 
-from pydantic_core import to_json
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.geo import Place, get_resolver
-from app.matching import (
-    CentreProfile,
-    LoadVector,
-    MatchIndex,
-    MatchOutcome,
-    Situation,
-)
+from app.matching import CentreProfile, LoadVector, MatchIndex, Situation
 from app.models import Centre, Referral
 from app.models.states import OPEN_REFERRAL
 from app.schemas.intake import LocationQuery, MatchRequest
@@ -67,24 +60,6 @@ def situation(request: MatchRequest, place: Place, *, limit: int | None = None) 
         modes=frozenset(request.modes),
         age=request.age,
         limit=limit or request.limit,
-    )
-
-
-def match_answer_json(place: Place, outcome: MatchOutcome) -> bytes:
-    """The DESIGN §6 answer of `POST /v1/matches`, serialised: policy version, the needs read
-    from the text, results (rank, score, distance, centre, components, reasons), eligible
-    count, exclusions, location."""
-    location = {"label": place.label, "region_code": place.region_code,
-                "lat": place.lat, "lon": place.lon}  # fmt: skip
-    return to_json(
-        {
-            "policy_version": outcome.policy_version,
-            "needs_detected": [need.to_dict() for need in outcome.needs_detected],
-            "results": [result.to_dict() for result in outcome.results],
-            "eligible_count": outcome.eligible_count,
-            "excluded": outcome.excluded,
-            "location": location,
-        }
     )
 
 

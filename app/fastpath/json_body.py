@@ -18,18 +18,29 @@ class JsonBodyRoute(APIRoute):
     the validation itself. The route is documented as any other.
 
     Anything else (another content type, an empty body, a body that does not validate) goes
-    through FastAPI's own handler, so errors are word for word those of every other route."""
+    through FastAPI's own handler, so errors are word for word those of every other route
+    (tests/fastpath/test_json_body_route.py sends both paths the same bodies).
+
+    Figures, CPU per POST /v1/matches request: `python -m bench bench_fastpath` (in process,
+    no middleware) 269 us against 288 us on a plain APIRoute (-7 %); on the service itself
+    (middleware included, the route switched to a plain APIRoute for the measurement)
+    275-331 us against 347-367 us (-10 to -25 %)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         standard = super().get_route_handler()
         dependant = self.dependant
         # Anything FastAPI would have to solve besides the request and the body.
         extra = (
-            dependant.path_params, dependant.query_params, dependant.header_params,
-            dependant.cookie_params, dependant.dependencies, dependant.response_param_name,
-            dependant.background_tasks_param_name, dependant.http_connection_param_name,
+            dependant.path_params,
+            dependant.query_params,
+            dependant.header_params,
+            dependant.cookie_params,
+            dependant.dependencies,
+            dependant.response_param_name,
+            dependant.background_tasks_param_name,
+            dependant.http_connection_param_name,
             dependant.security_scopes_param_name,
-        )  # fmt: skip
+        )
         body = dependant.body_params
         if any(extra) or len(body) != 1 or dependant.request_param_name is None:
             raise TypeError(f"{self.path}: JsonBodyRoute needs (request, body) and nothing else")

@@ -10,8 +10,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from app.fastpath.json_body import JsonBodyRoute
 from app.main import create_app
-from app.routing import JsonBodyRoute
 from app.schemas.intake import MatchRequest
 from app.settings import Settings
 from tests.helpers.intake import request_body, three_centres
