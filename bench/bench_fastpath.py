@@ -30,7 +30,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
-from app.fastpath.blobs import centres_geojson, region_document
+from app.fastpath.blobs import centres_geojson, feature_collection, region_document
 from app.fastpath.json_body import JsonBodyRoute
 from app.fastpath.match_answer import match_answer, match_answer_json
 from app.geo import get_resolver
@@ -187,7 +187,7 @@ def _layer_rows() -> list[dict[str, Any]]:
         snapshot: Any = _Snapshot(entries)
         n = 20 if size == 1_000 else 3
         plain = _us(lambda c=collection: json.dumps(c, separators=(",", ":")).encode(), n)
-        joined = _us(lambda s=snapshot: centres_geojson.__wrapped__(s), n * 5)
+        joined = _us(lambda s=snapshot: feature_collection(s.entries), n * 5)
         kept = _us(lambda s=snapshot: centres_geojson(s), 2000)
         rows.append(
             {

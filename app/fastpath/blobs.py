@@ -16,11 +16,12 @@ Parity: tests/fastpath/test_blobs.py (the same documents as the plain serialisat
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from functools import cache, lru_cache
+import weakref
+from collections.abc import Iterable, Mapping
+from functools import cache
 
 from app.geo import get_resolver
-from app.services.directory_index import Directory
+from app.services.directory_index import Directory, Entry
 
 
 def region_document(code: str, centre_counts: Mapping[str, int]) -> bytes:
@@ -43,9 +44,20 @@ def _geometry_json(code: str) -> bytes:
     return json.dumps(geometry, separators=(",", ":")).encode()
 
 
-@lru_cache(maxsize=1)  # the current snapshot's (a snapshot is immutable, compared by identity)
+# Each snapshot's layer, for as long as the snapshot lives (its key is a weak reference).
+_LAYERS: weakref.WeakKeyDictionary[Directory, bytes] = weakref.WeakKeyDictionary()
+
+
 def centres_geojson(directory: Directory) -> bytes:
     """Every service point of every active centre of `directory` as a GeoJSON
-    FeatureCollection (RFC 7946)."""
-    features = b",".join(e.feature_json for e in directory.entries if e.feature_json)
+    FeatureCollection (RFC 7946), joined once per snapshot."""
+    layer = _LAYERS.get(directory)
+    if layer is None:
+        layer = _LAYERS[directory] = feature_collection(directory.entries)
+    return layer
+
+
+def feature_collection(entries: Iterable[Entry]) -> bytes:
+    """The FeatureCollection of the features the entries keep serialised."""
+    features = b",".join(e.feature_json for e in entries if e.feature_json)
     return b'{"type":"FeatureCollection","features":[' + features + b"]}"

@@ -3,15 +3,20 @@ directory snapshot gives a new map layer."""
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.errors import NotFound
-from app.fastpath.blobs import region_document
+from app.fastpath.blobs import centres_geojson, region_document
 from app.geo import get_resolver
+from app.matching import MatchIndex
 from app.routers.geo import RegionOut
+from app.services.directory_index import Directory
 from tests.helpers.intake import three_centres
 
 
@@ -55,3 +60,14 @@ def test_map_layer_follows_the_directory(client: TestClient, admin_headers: dict
     assert {f["properties"]["centre_id"] for f in features} == {c["id"] for c in listed}
     for feature in features:
         assert feature["type"] == "Feature" and feature["geometry"]["type"] == "Point"
+
+
+def test_a_kept_layer_does_not_keep_its_snapshot() -> None:
+    profiles: list[Any] = []
+    snapshot = Directory(1, [], MatchIndex(profiles), {})
+    assert json.loads(centres_geojson(snapshot)) == {"type": "FeatureCollection", "features": []}
+    assert centres_geojson(snapshot) is centres_geojson(snapshot)
+    gone = weakref.ref(snapshot)
+    del snapshot
+    gc.collect()
+    assert gone() is None
