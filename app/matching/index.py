@@ -198,7 +198,7 @@ class MatchIndex:
         for i, row in enumerate(chosen.tolist()):
             profile = self._profiles[row]
             *components, score, km = shown[i]
-            distance_km = km if profile.points else None  # else the table's cap
+            distance_km = km if profile.points else None  # without location: infinity
             results.append(
                 RankedCentre(
                     rank=i + 1,
