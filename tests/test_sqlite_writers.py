@@ -4,7 +4,6 @@ given back when it ends) instead of sleeping in SQLite's busy handler."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 import app.db
 from app.db import make_engine
 from app.settings import Settings
+from tests.helpers.waiting import blocked_in, wait_until
 
 
 @pytest.fixture
@@ -51,8 +51,9 @@ def test_a_second_writer_waits_for_the_first_transaction_to_end(
     first.execute(text("INSERT INTO t VALUES (1)"))
     assert lock.locked()
     second = insert_in_thread(sqlite_engine, 2, log)
-    time.sleep(0.3)
-    assert log == []  # queued behind the first writer, not failed
+    # The second writer reaches the lock and waits there: queued, not failed.
+    assert wait_until(lambda: blocked_in(second, "before", "app/db.py"), 10)
+    assert log == [] and second.is_alive()
     # Readers are not held up by a writer.
     with sqlite_engine.connect() as reader:
         assert reader.execute(text("SELECT count(*) FROM t")).scalar_one() == 0

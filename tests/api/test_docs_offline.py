@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ import uvicorn
 from app.main import create_app
 from app.settings import Settings
 from tests.helpers.db import IN_CI
+from tests.helpers.waiting import wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -34,10 +34,7 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started, "the server did not start"
+    assert wait_until(lambda: running.started, 30), "the server did not start"
     yield f"http://127.0.0.1:{port}"
     running.should_exit = True
     thread.join(timeout=10)

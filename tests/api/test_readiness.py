@@ -9,8 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from app.models import DeliveryAttempt, InboxEndpoint
 from app.settings import Settings
 from tests.helpers.db import make_key
 from tests.helpers.factories import DEMO_SECRET, centre_record
+from tests.helpers.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,15 +35,6 @@ def consultation(centre_id: str) -> dict[str, object]:
         "centre_id": centre_id,
         "consent": {"notice_version": "2026-01", "purposes": ["referral"], "accepted": True},
     }
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def test_readyz_is_503_once_the_embedded_dispatcher_stops(settings: Settings) -> None:

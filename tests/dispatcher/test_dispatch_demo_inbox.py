@@ -14,7 +14,8 @@ from app.dispatcher import generate_secret, start_embedded
 from app.dispatcher.demo_inbox import DemoInbox, format_event, make_demo_inbox
 from app.dispatcher.signing import signed_headers
 from app.settings import Settings
-from tests.helpers.dispatch import add_centre, enqueue_committed, statuses, wait_until
+from tests.helpers.dispatch import add_centre, enqueue_committed, statuses
+from tests.helpers.waiting import wait_until
 
 
 @pytest.fixture

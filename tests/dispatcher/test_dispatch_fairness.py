@@ -29,8 +29,8 @@ from tests.helpers.dispatch import (
     raw_server,
     running_receiver,
     statuses,
-    wait_until,
 )
+from tests.helpers.waiting import wait_until
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -125,13 +125,20 @@ def _throttling(retry_after: str) -> Callable[[socket.socket], None]:
 
 
 def test_429_retry_after_is_honoured_and_pauses_the_origin(dispatch_engine: Engine) -> None:
-    with raw_server(_throttling("120")) as url:
+    with raw_server(_throttling("120")) as url, running_receiver() as elsewhere:
         centre = add_centre(dispatch_engine, url=url)
         events = [enqueue_committed(dispatch_engine, centre, n) for n in range(5)]
+        other = add_centre(dispatch_engine, url=elsewhere.url)
         dispatcher = Dispatcher(dispatch_engine, per_origin=1, poll_interval=0.05)
         with Serving(dispatcher):
             assert wait_until(lambda: any(attempts_for(dispatch_engine, e.id) for e in events), 10)
-            time.sleep(1.0)  # the others would have been tried by now without the pause
+            # The dispatcher goes on claiming: events for another origin, queued one after the
+            # other behind the paused origin's (due earlier), are delivered while those wait.
+            for n in range(3):
+                later = enqueue_committed(dispatch_engine, other, n)
+                assert wait_until(
+                    lambda e=later: load_event(dispatch_engine, e.id).status == "delivered", 10
+                )
         tried = [e for e in events if attempts_for(dispatch_engine, e.id)]
     assert len(tried) == 1
     (attempt,) = attempts_for(dispatch_engine, tried[0].id)

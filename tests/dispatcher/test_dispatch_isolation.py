@@ -33,8 +33,8 @@ from tests.helpers.dispatch import (
     running_receiver,
     set_endpoint_url,
     spawn_worker,
-    wait_until,
 )
+from tests.helpers.waiting import wait_until
 
 # Rows registered before the URL rules were strict: the dispatcher must refuse them calmly.
 LEGACY_URLS = [

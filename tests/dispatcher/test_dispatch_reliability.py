@@ -25,8 +25,8 @@ from tests.helpers.dispatch import (
     load_event,
     spawn_worker,
     statuses,
-    wait_until,
 )
+from tests.helpers.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 RESTART_CMD = "pg_ctlcluster --skip-systemctl-redirect 15 main restart"

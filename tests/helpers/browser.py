@@ -14,7 +14,6 @@ import os
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 import uvicorn
 
 from tests.helpers.db import IN_CI
+from tests.helpers.waiting import eventually
 
 CHROMIUM = os.environ.get("TTX_TEST_CHROMIUM", "/usr/bin/chromium")
 # Every WCAG 2.0–2.2 A and AA rule, and axe's best practices.
@@ -58,11 +58,9 @@ def live_server(app: Any) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
+    eventually(lambda: server.started or not thread.is_alive(), timeout=30)
+    if not server.started:
+        raise RuntimeError("the test server did not start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

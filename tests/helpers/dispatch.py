@@ -73,15 +73,6 @@ def statuses(engine: Engine) -> dict[str, int]:
     return counts
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
-
-
 class ReceiverServer(ThreadingHTTPServer):
     # The default listen backlog (5) refuses connections when a worker opens dozens at once.
     request_queue_size = 256

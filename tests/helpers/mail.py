@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy.engine import Engine
 from app.dispatcher import Dispatcher
 from app.settings import Settings
 from tests.helpers.smtp import MailCatcher
+from tests.helpers.waiting import eventually
 
 
 @dataclass
@@ -43,12 +43,11 @@ def link_path(text: str) -> str:
 
 def centre_mail(service: Service, count: int = 1) -> list[Any]:
     """The messages sent to centres (their `equipeN@` addresses), once `count` have come."""
-    deadline = time.monotonic() + 10
-    while True:
-        found = [m for m in service.mailbox.messages if m.recipients[0].startswith("equipe")]
-        if len(found) >= count or time.monotonic() > deadline:
-            return found
-        time.sleep(0.02)
+
+    def to_centres() -> list[Any]:
+        return [m for m in service.mailbox.messages if m.recipients[0].startswith("equipe")]
+
+    return eventually(to_centres, until=lambda found: len(found) >= count, timeout=10)
 
 
 def seeker_mail(service: Service) -> list[Any]:

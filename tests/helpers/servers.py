@@ -6,10 +6,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+
+from tests.helpers.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,12 +28,16 @@ def start_api(db_url: str, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 90  # start-up on a busy machine
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    # Up to 90 s: start-up on a busy machine. A process that died is not waited for.
+    started = wait_until(lambda: proc.poll() is not None or _ready(port), 90)
+    if started and proc.poll() is None:
+        return proc
     proc.kill()
     raise RuntimeError("the API did not start")
+
+
+def _ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from app.settings import Settings
 from tests.helpers.db import both_backends
 from tests.helpers.factories import centre_record
 from tests.helpers.servers import free_port, start_api
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 TR = {"municipality": "Trois-Rivières", "lat": 46.343, "lon": -72.543}
@@ -54,9 +54,7 @@ def test_kill_9_under_load_loses_nothing(settings: Settings, engine: Engine) -> 
                for _ in range(6)]  # fmt: skip
     for t in senders:
         t.start()
-    deadline = time.monotonic() + 20
-    while len(acknowledged) < 60 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: len(acknowledged) >= 60, 20)  # then the kill, whatever came of it
     os.kill(api.pid, signal.SIGKILL)
     api.wait(10)
     stop.set()

@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +33,7 @@ from app.ops.logs import JsonFormatter, RequestIdFilter
 from app.settings import Settings
 from tests.helpers.db import make_key
 from tests.helpers.factories import DEMO_SECRET, centre_record
+from tests.helpers.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,13 +151,14 @@ def test_the_request_id_reaches_the_webhook_and_attempts_are_counted(
             headers={"X-Request-ID": "req-metrics-1"},
         )  # fmt: skip
         assert sent.status_code == 201 and sent.headers["x-request-id"] == "req-metrics-1"
-        deadline = time.monotonic() + 20
-        while not inbox.headers_seen and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert inbox.headers_seen, "the webhook never arrived"
-        assert inbox.headers_seen[0]["x-request-id"] == "req-metrics-1"
-        found = samples(client.get("/metrics").text)
-    assert value(found, "ttx_delivery_attempts_total", outcome="success") >= 1
+        [seen] = eventually(lambda: inbox.headers_seen, timeout=20)  # the webhook arrived
+        assert seen["x-request-id"] == "req-metrics-1"
+        # The attempt is counted once the dispatcher has the answer, just after the receiver.
+        found = eventually(
+            lambda: samples(client.get("/metrics").text),
+            until=lambda f: value(f, "ttx_delivery_attempts_total", outcome="success") >= 1,
+            timeout=20,
+        )
     assert "ttx_delivery_in_flight" in found and "ttx_delivery_waiting" in found
 
 
@@ -240,14 +241,14 @@ def test_a_worker_exposes_its_own_metrics(settings: Settings, tmp_path: Path) ->
             stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        text = ""
-        deadline = time.monotonic() + 30
-        while not text and time.monotonic() < deadline:
+
+        def scraped() -> str:
             try:
-                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
+                return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
             except httpx.HTTPError:
-                time.sleep(0.2)
-        found = samples(text)
+                return ""  # not listening yet
+
+        found = samples(eventually(scraped, timeout=30, show=log.read_text))
         assert "ttx_delivery_attempts_total" in found, log.read_text()
         assert "ttx_http_requests_total" not in found  # its own, not the API's
         proc.send_signal(signal.SIGTERM)

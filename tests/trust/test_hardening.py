@@ -23,6 +23,7 @@ from app.server import trusted_proxies, uvicorn_options
 from app.settings import Settings
 from tests.helpers.db import both_backends, make_key
 from tests.helpers.factories import centre_record
+from tests.helpers.waiting import wait_until
 
 TR = {"municipality": "Trois-Rivières", "lat": 46.343, "lon": -72.543}
 REQUEST = {
@@ -174,7 +175,6 @@ def test_a_deactivated_centres_key_reads_and_changes_nothing(
 @pytest.fixture
 def served(settings: Settings) -> Any:
     import socket
-    import time
 
     import uvicorn
 
@@ -188,10 +188,7 @@ def served(settings: Settings) -> Any:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.02)
+    assert wait_until(lambda: server.started, 30), "the server did not start"
     yield sock.getsockname()[1]
     server.should_exit = True
     thread.join(10)
