@@ -1,5 +1,6 @@
-"""The states' CHECK constraints (migration 20261204_2300): the database itself refuses a row
-in a state the code does not know, and rows in known states migrate unchanged."""
+"""The states' CHECK constraints (migrations 20261204_2300 and 20261204_2330): the database
+itself refuses a row in a state the code does not know, and rows in known states migrate
+unchanged."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from app.models.states import (
     AttemptOutcome,
     Channel,
     ConsultationStatus,
+    IdempotencyState,
     OutboxStatus,
     ReferralState,
 )
@@ -34,6 +36,7 @@ TABLES = (
     "referral_event",
     "outbox_event",
     "delivery_attempt",
+    "idempotency_record",
 )
 STATE_COLUMNS = [
     ("consultation", "status"),
@@ -43,6 +46,7 @@ STATE_COLUMNS = [
     ("outbox_event", "status"),
     ("outbox_event", "channel"),
     ("delivery_attempt", "outcome"),
+    ("idempotency_record", "state"),
 ]
 AT = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 
@@ -184,10 +188,25 @@ def rows_in_every_state(conn: Connection) -> None:
                     outcome=outcome.value,
                 )
             )
+    for n, state in enumerate(IdempotencyState):
+        conn.execute(
+            t["idempotency_record"]
+            .insert()
+            .values(
+                scope="ip:192.0.2.0",
+                key=f"key-{n}",
+                request_hash="0" * 64,
+                state=state.value,
+                response_status=201 if state == IdempotencyState.DONE else None,
+                response_body={"id": "x"} if state == IdempotencyState.DONE else None,
+                created_at=AT,
+                expires_at=AT + timedelta(days=1),
+            )
+        )
 
 
 def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
-    order = {"contact_digest": "digest"}
+    order = {"contact_digest": "digest", "idempotency_record": "scope, key"}
     return {
         table: [
             tuple(row)
@@ -239,18 +258,22 @@ def test_rows_in_known_states_migrate_unchanged(engine: Engine, at_revision: Any
 
 
 @both_backends
+@pytest.mark.parametrize(
+    ("table", "column", "one_row"),
+    [("referral", "state", "attempt = 1"), ("idempotency_record", "state", "key = 'key-0'")],
+)
 def test_an_unknown_state_stops_the_upgrade_and_changes_nothing(
-    engine: Engine, at_revision: Any
+    engine: Engine, at_revision: Any, table: str, column: str, one_row: str
 ) -> None:
     at_revision(BEFORE)
     with engine.begin() as conn:
         rows_in_every_state(conn)
-        conn.execute(text("UPDATE referral SET state = 'lost' WHERE attempt = 1"))
+        conn.execute(text(f"UPDATE {table} SET {column} = 'lost' WHERE {one_row}"))  # noqa: S608
         before = snapshot(conn)
-    with pytest.raises(RuntimeError, match=r"referral\.state .*\['lost'\]"):
+    with pytest.raises(RuntimeError, match=rf"{table}\.{column} .*\['lost'\]"):
         at_revision("head")
     with engine.begin() as conn:
         assert snapshot(conn) == before
-        assert not inspect(conn).get_check_constraints("referral")
-        conn.execute(text("UPDATE referral SET state = 'expired' WHERE state = 'lost'"))
+        assert not any(inspect(conn).get_check_constraints(t) for t in TABLES)
+        conn.execute(text(f"DELETE FROM {table} WHERE {column} = 'lost'"))  # noqa: S608
     assert head_revision() != BEFORE

@@ -29,6 +29,7 @@ from app.models.states import (
     AttemptOutcome,
     Channel,
     ConsultationStatus,
+    IdempotencyState,
     OutboxStatus,
     ReferralState,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "AttemptOutcome",
     "Channel",
     "ConsultationStatus",
+    "IdempotencyState",
     "OutboxStatus",
     "ReferralState",
     "AuditEntry",

@@ -11,7 +11,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from app.db import EnumText, JSONType, UTCDateTime, utcnow
-from app.models.states import ConsultationStatus, ReferralState, one_of
+from app.models.states import ConsultationStatus, IdempotencyState, ReferralState, one_of
 
 
 class Consultation(SQLModel, table=True):
@@ -111,12 +111,12 @@ class IdempotencyRecord(SQLModel, table=True):
     """The first answer to an `Idempotency-Key`, replayed for the same caller and body."""
 
     __tablename__ = "idempotency_record"
+    __table_args__ = (one_of("state", IdempotencyState),)
 
     scope: str = Field(primary_key=True, max_length=100)
     key: str = Field(primary_key=True, max_length=200)
     request_hash: str = Field(max_length=64)
-    # in_flight | done
-    state: str = Field(max_length=10)
+    state: IdempotencyState = Field(sa_type=EnumText(IdempotencyState))
     response_status: int | None = None
     response_body: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,4 +1,5 @@
-"""The states a consultation, a referral and an outbox event move through, as `StrEnum`s.
+"""The states a consultation, a referral, an outbox event and an idempotency claim move
+through, as `StrEnum`s.
 
 A member is its text (`ReferralState.PENDING == "pending"`), which is what the database
 holds, the JSON says and the templates show. Each column is an `EnumText` (app.db): written
@@ -64,6 +65,13 @@ class AttemptOutcome(StrEnum):
     SUCCESS = "success"  # 2xx, or the SMTP server took the message
     FAILURE = "failure"
     GONE = "gone"  # 410: the endpoint is disabled
+
+
+class IdempotencyState(StrEnum):
+    """An `Idempotency-Key` claimed by a request."""
+
+    IN_FLIGHT = "in_flight"  # its request is at work (or died: the claim is taken over)
+    DONE = "done"  # answered: a retry gets the same answer
 
 
 def one_of(column: str, states: type[StrEnum]) -> CheckConstraint:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from app.db import on_rollback, session_scope, utcnow
 from app.errors import Conflict, InvalidInput
 from app.models import IdempotencyRecord
+from app.models.states import IdempotencyState
 
 KEEP = timedelta(hours=24)
 # An in-flight claim older than this belongs to a request that died: it may be taken over.
@@ -80,7 +81,7 @@ def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay 
                 scope=scope,
                 key=key,
                 request_hash=request_hash,
-                state="in_flight",
+                state=IdempotencyState.IN_FLIGHT,
                 created_at=now,
                 expires_at=now + KEEP,
             )
@@ -89,7 +90,7 @@ def _claim(session: Session, scope: str, key: str, request_hash: str) -> Replay 
         return None
     if record.request_hash != request_hash:
         raise InvalidInput("idempotency_key_reused")
-    if record.state == "done" and record.response_status is not None:
+    if record.state == IdempotencyState.DONE and record.response_status is not None:
         return Replay(record.response_status, record.response_body or {})
     if now - record.created_at < LEASE:
         raise Conflict(IN_PROGRESS, retry_after=_seconds(LEASE - (now - record.created_at)))
@@ -117,7 +118,11 @@ def finish(session: Session, scope: str, key: str, status: int, body: dict[str, 
     """Store the answer in the business transaction: it exists only if the work committed."""
     record = session.get(IdempotencyRecord, (scope, key))
     if record is not None:
-        record.state, record.response_status, record.response_body = "done", status, body
+        record.state, record.response_status, record.response_body = (
+            IdempotencyState.DONE,
+            status,
+            body,
+        )
         session.add(record)
 
 
@@ -125,5 +130,5 @@ def abandon(engine: Engine, scope: str, key: str) -> None:
     """Release the claim of a request that failed, so the client can retry."""
     with session_scope(engine) as session:
         record = session.get(IdempotencyRecord, (scope, key))
-        if record is not None and record.state == "in_flight":
+        if record is not None and record.state == IdempotencyState.IN_FLIGHT:
             session.delete(record)

@@ -68,6 +68,8 @@ def _rebuild_sqlite(change: str) -> None:
     bind = op.get_bind()
     columns = {t: [c["name"] for c in sa.inspect(bind).get_columns(t)] for t in TABLES}
     for table in TABLES:
+        # A failed earlier run may have left its copy in this connection's temporary schema.
+        op.execute(f"DROP TABLE IF EXISTS temp.keep_{table}")
         op.execute(f"CREATE TEMP TABLE keep_{table} AS SELECT * FROM {table}")
     for table in reversed(TABLES):
         op.execute(f"DELETE FROM {table}")
