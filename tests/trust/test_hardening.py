@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -172,8 +174,9 @@ def test_a_deactivated_centres_key_reads_and_changes_nothing(
 # --- bounded request heads (a real uvicorn server, as `ttx serve` runs it) -------------------
 
 
-@pytest.fixture
-def served(settings: Settings) -> Any:
+@contextlib.contextmanager
+def _serving(settings: Settings, **overrides: Any) -> Iterator[int]:
+    """The app on a real uvicorn server with `ttx serve`'s options; yields its port."""
     import socket
 
     import uvicorn
@@ -181,17 +184,52 @@ def served(settings: Settings) -> Any:
     app = create_app(settings, embedded_dispatcher=False)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_level="warning", lifespan="on",
-        **uvicorn_options(settings),
+        **(uvicorn_options(settings) | overrides),
     )  # fmt: skip
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    assert wait_until(lambda: server.started, 30), "the server did not start"
-    yield sock.getsockname()[1]
-    server.should_exit = True
-    thread.join(10)
+    try:
+        assert wait_until(lambda: server.started, 30), "the server did not start"
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def served(settings: Settings) -> Iterator[int]:
+    with _serving(settings) as port:
+        yield port
+
+
+def _spoofed_codes(port: int, count: int) -> list[int]:
+    """Submit `count` requests from 127.0.0.1, each claiming another X-Forwarded-For."""
+    codes = []
+    for i in range(count):
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/v1/consultations",
+            json=REQUEST,
+            headers={"X-Forwarded-For": f"198.51.100.{i + 1}"},
+            timeout=30,
+        )
+        codes.append(answer.status_code)
+    return codes
+
+
+def test_a_local_caller_cannot_pick_its_address_on_a_real_server(settings: Settings) -> None:
+    limited = settings.model_copy(update={"rate_limit_public": "3/minute"})
+    with _serving(limited) as port:
+        assert _spoofed_codes(port, 5) == [201, 201, 201, 429, 429]
+    # uvicorn's own defaults believe 127.0.0.1: each spoofed address got a fresh limit.
+    with _serving(limited, proxy_headers=True, forwarded_allow_ips="127.0.0.1") as port:
+        assert _spoofed_codes(port, 5) == [201] * 5
+    # A listed proxy is believed: each forwarded address is counted on its own.
+    behind = limited.model_copy(update={"trusted_proxies": "127.0.0.1/32"})
+    with _serving(behind) as port:
+        assert _spoofed_codes(port, 5) == [201] * 5
 
 
 def _raw(port: int, head: bytes) -> bytes:
