@@ -206,6 +206,40 @@ def test_access_lines_are_json_with_the_request_id_and_no_query(client: TestClie
     assert key not in buffer.getvalue() and "G9A" not in buffer.getvalue()
 
 
+@pytest.mark.parametrize(("env", "shape"), [("production", "json"), ("development", "text")])
+def test_logs_are_json_in_production_and_text_in_development(
+    client: TestClient, capsys: pytest.CaptureFixture[str], env: str, shape: str
+) -> None:
+    from app.ops import logs
+    from tests.helpers.factories import STRONG_KEY
+
+    chosen = Settings(env=env, secret_key=STRONG_KEY)  # type: ignore[arg-type]
+    assert chosen.logs_as == shape
+    assert Settings(env=env, secret_key=STRONG_KEY, log_format="text").logs_as == "text"  # type: ignore[arg-type]
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    access = logging.getLogger("ttx.access")
+    try:
+        logs.configure(chosen.logs_as, "INFO")
+        access.setLevel(logging.INFO)
+        capsys.readouterr()
+        client.get("/healthz", headers={"X-Request-ID": "req-shape-1"})
+        written = capsys.readouterr().err
+    finally:
+        for handler in root.handlers[:]:
+            root.removeHandler(handler)
+        for handler in saved[0]:
+            root.addHandler(handler)
+        root.setLevel(saved[1])
+        access.setLevel(logging.NOTSET)
+    (line,) = [raw for raw in written.splitlines() if "req-shape-1" in raw]
+    if shape == "json":
+        parsed = json.loads(line)
+        assert parsed["request_id"] == "req-shape-1" and parsed["route"] == "/healthz"
+    else:
+        assert "[req-shape-1]" in line and not line.startswith("{")
+
+
 def test_the_sample_alert_rules_name_metrics_that_exist(client: TestClient) -> None:
     rules = yaml.safe_load((ROOT / "ops" / "prometheus" / "ttx-alerts.yml").read_text())
     client.get("/healthz")  # a labelled request counter exists once a request was answered
