@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app.models import AuditEntry, DeliveryAttempt, OutboxEvent, Referral
 from tests.helpers.db import both_backends
+from tests.helpers.factories import DEMO_SECRET
 from tests.helpers.intake import request_body
 from tests.helpers.mail import Service, centre_mail, link_path
 from tests.helpers.pages import HTML, csrf_of
@@ -246,3 +247,27 @@ def test_hostile_answers_are_refused_and_change_nothing(mail_service: Service) -
         assert answer.status_code in (status, 422), (form, answer.status_code)
         assert "<script>alert(1)</script>" not in answer.text
     assert referral_state(mail_service, consultation["id"])[0][1] == "delivered"
+
+
+def test_a_failing_webhook_never_holds_back_the_centres_e_mail(mail_service: Service) -> None:
+    # Issue 12: while a centre's endpoint fails, its other channels still carry the request.
+    ids = mail_service.centre_ids()
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/inbox"
+    inbox = {"url": dead, "secret": DEMO_SECRET}
+    patched = mail_service.client.patch(
+        f"/v1/admin/centres/{ids['tr-a']}", json={"inbox": inbox}, headers=mail_service.admin
+    )
+    assert patched.status_code == 200, patched.text
+    consultation = submit(mail_service)
+    mail_service.deliver()
+    [notice] = centre_mail(mail_service)
+    assert notice.recipients == ("equipe0@example.org",)
+    assert f"Référence : {consultation['id']}" in notice.text
+    with Session(mail_service.engine) as s:
+        [webhook] = s.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == "referral.created")
+        ).all()
+    assert webhook.status == "pending" and webhook.attempts == 1
+    assert (webhook.last_error or "").startswith("connection refused")
