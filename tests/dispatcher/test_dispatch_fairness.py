@@ -90,6 +90,20 @@ def test_a_stdlib_server_with_backlog_5_gets_a_burst_without_a_failure(engine: E
     assert plan.most <= 4  # TTX_DELIVERY_PER_ORIGIN's default
 
 
+def test_the_per_endpoint_cap_holds_within_an_origin(engine: Engine) -> None:
+    plan = Concurrency(0.05)
+    with running_receiver(plan) as inbox:
+        one = add_centre(engine, url=inbox.url)
+        sent = enqueue_many(engine, [one], 12)
+        dispatcher = Dispatcher(
+            engine, concurrency=16, per_origin=4, per_endpoint=1, poll_interval=0.05
+        )
+        with Serving(dispatcher):
+            assert wait_until(lambda: set(sent) <= set(inbox.ids()), 60), statuses(engine)
+    assert plan.most == 1  # one endpoint: one attempt at a time, though its origin has four
+    assert failures(engine) == 0
+
+
 def test_a_dead_centre_holds_only_its_own_slots(engine: Engine) -> None:
     with running_receiver() as healthy, raw_server(black_hole) as hole:
         dead = add_centre(engine, url=hole)
