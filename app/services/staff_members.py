@@ -23,6 +23,7 @@ from app.errors import Conflict, InvalidInput, NotFound, field_error
 from app.models import StaffMember
 from app.services import signin
 from app.settings import Settings
+from app.textsafe import invisible_problem
 
 ISSUER: Final = "Trouve ton X"
 # A plain address: something@domain.tld, no spaces, no display name (the console's accounts).
@@ -52,6 +53,11 @@ def actor(member: StaffMember) -> str:
 def add(session: Session, email: str, *, name: str | None = None) -> StaffMember:
     """A new staff account (or a removed one back, with a fresh second factor)."""
     address = normalise_email(email)
+    if name and invisible_problem(name):
+        # A name shown in the console and its audit log displays as it is (as centres' do).
+        raise InvalidInput(
+            "staff_name_invisible", errors=[field_error(["name"], "staff_name_invisible")]
+        )
     member = session.scalars(
         select(StaffMember).where(col(StaffMember.email) == address)
     ).one_or_none()

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import threading
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -56,6 +57,44 @@ def test_every_cli_command_writes_through_the_filter(
         main(["keys", "revoke", "\x1b]0;pwned\x07x", "--nope"])
     out = capsys.readouterr()
     assert "\x1b" not in out.err and "\x07" not in out.err
+
+
+@pytest.fixture
+def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    from app import db
+    from app.settings import get_settings
+
+    monkeypatch.setenv("TTX_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    yield db_url
+    db.get_engine().dispose()
+    db.get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+def test_a_command_printing_stored_text_prints_no_escape_sequence(
+    cli_db: str, engine: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A staff name with escape sequences: `ttx staff list` prints it with none left.
+    assert main(["staff", "add", "luc@example.org", "--name", "Luc\x1b[2J\x1b]0;pwned\x07"]) == 0
+    capsys.readouterr()
+    assert main(["staff", "list"]) == 0
+    printed = capsys.readouterr().out
+    assert '"email": "luc@example.org"' in printed
+    for control in ("\x1b", "\x9b", "\x07", "\x00", "\r"):
+        assert control not in printed
+
+
+@pytest.mark.parametrize("name", ["Luc\u202eXYZ", "Lu\u200bc", "\ufeffLuc"])
+def test_invisible_characters_are_refused_in_staff_names(
+    cli_db: str, engine: object, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    assert main(["staff", "add", "luc@example.org", "--name", name]) == 1
+    assert "caractère invisible" in capsys.readouterr().err
+    assert main(["staff", "list"]) == 0
+    assert "luc@example.org" not in capsys.readouterr().out
+    assert main(["staff", "add", "luc@example.org", "--name", "Luc Élodie"]) == 0
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+33", "-2", "@SUM(A1)", "\tx", "\rx"])
