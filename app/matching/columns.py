@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +54,7 @@ class Columns:
     multi_location: bool  # some centre has several locations: distances need a per-centre min
     has_points: BoolArray
     all_have_points: bool
-    ref_rank: FloatArray  # place of each centre in (ref, id) order (the final tie-break), as float
+    ref_rank: FloatArray  # increasing in (ref, id) order (the final tie-break); not always whole
     none: BoolArray  # all False, for codes no centre has
     # Masks derived from the columns for one facet of a situation (see eligibility).
     memo: dict[tuple[object, ...], object] = field(default_factory=dict)
@@ -127,15 +128,17 @@ def _locations(profiles: Sequence[CentreProfile]) -> tuple[FloatArray, npt.NDArr
     return unit, starts
 
 
-def _ref_rank(profiles: Sequence[CentreProfile]) -> FloatArray:
+def ref_ranks(profiles: Sequence[CentreProfile]) -> FloatArray:
+    """Each profile's place in (ref, id) order, as a float (the final tie-break)."""
     order = sorted(range(len(profiles)), key=lambda i: (profiles[i].ref, profiles[i].id))
     rank = np.empty(len(profiles), dtype=np.float64)
     rank[order] = np.arange(len(profiles), dtype=np.float64)
     return rank
 
 
-def build_columns(profiles: Sequence[CentreProfile]) -> Columns:
-    """Lay the profiles out as columns (one pass per attribute)."""
+def build_columns(profiles: Sequence[CentreProfile], ref_rank: FloatArray | None = None) -> Columns:
+    """Lay the profiles out as columns (one pass per attribute); `ref_rank` when the caller
+    has the tie-break order already."""
     active = _flags(profiles, lambda p: p.active)
     intake_open = _flags(profiles, lambda p: p.intake_open)
     available = active & intake_open
@@ -171,6 +174,92 @@ def build_columns(profiles: Sequence[CentreProfile]) -> Columns:
         multi_location=unit.shape[1] > len(profiles),
         has_points=has_points,
         all_have_points=bool(has_points.all()),
-        ref_rank=_ref_rank(profiles),
+        ref_rank=ref_ranks(profiles) if ref_rank is None else ref_rank,
         none=np.zeros(len(profiles), dtype=np.bool_),
     )
+
+
+def patch_columns(old: Columns, fresh: Columns, take: IntArray, ref_rank: FloatArray) -> Columns:
+    """Columns for a changed directory, without walking the unchanged centres.
+
+    Row `i` of the result is row `take[i]` of `old` followed by `fresh` (the columns of the
+    centres put in, built alone): `take[i] >= old.size` picks fresh row `take[i] - old.size`.
+    Every array is gathered in one numpy step, so a few changed centres among 100,000 cost
+    milliseconds. `ref_rank` is the new tie-break order, computed by the caller."""
+    flags, lines = _merged_lines(old, fresh)
+    flags = flags[:, take]
+    table = {kind: {code: flags[line] for code, line in of.items()} for kind, of in lines.items()}
+
+    def row(name: str) -> Any:  # the same dtype as the column
+        return np.concatenate([getattr(old, name), getattr(fresh, name)])[take]
+
+    active, intake_open = row("active"), row("intake_open")
+    available = active & intake_open
+    unit, loc_start = _gathered_locations(old, fresh, take)
+    has_points = row("has_points")
+    unavailable = {
+        "inactive": int(np.count_nonzero(~active)),
+        "intake_paused": int(np.count_nonzero(active & ~intake_open)),
+    }
+    return Columns(
+        size=int(take.size),
+        active=active,
+        intake_open=intake_open,
+        available=available,
+        available_count=int(np.count_nonzero(available)),
+        unavailable={rule: n for rule, n in unavailable.items() if n},
+        remote=row("remote"),
+        serves_everyone=row("serves_everyone"),
+        flags=flags,
+        lines=lines,
+        region=table["region"],
+        language=table["language"],
+        specialty=table["specialty"],
+        client_group=table["client_group"],
+        mode=table["mode"],
+        age_min=row("age_min"),
+        age_max=row("age_max"),
+        capacity=row("capacity"),
+        unit=unit,
+        loc_start=loc_start,
+        multi_location=unit.shape[1] > take.size,
+        has_points=has_points,
+        all_have_points=bool(has_points.all()),
+        ref_rank=ref_rank,
+        none=np.zeros(take.size, dtype=np.bool_),
+    )
+
+
+def _merged_lines(old: Columns, fresh: Columns) -> tuple[BoolArray, dict[str, dict[str, int]]]:
+    """The code matrix of `old` and `fresh` side by side (old rows, then fresh rows), on the
+    union of their codes: `old`'s lines keep their numbers, codes new to it come after."""
+    lines = {kind: dict(of) for kind, of in old.lines.items()}
+    height = old.flags.shape[0]
+    fresh_to: list[int] = [0] * fresh.flags.shape[0]
+    for kind, of in fresh.lines.items():
+        mine = lines[kind]
+        for code, line in of.items():
+            if code not in mine:
+                mine[code] = height
+                height += 1
+            fresh_to[line] = mine[code]
+    flags = np.zeros((height, old.size + fresh.size), dtype=np.bool_)
+    flags[: old.flags.shape[0], : old.size] = old.flags
+    if fresh_to:
+        flags[fresh_to, old.size :] = fresh.flags
+    return flags, lines
+
+
+def _gathered_locations(
+    old: Columns, fresh: Columns, take: IntArray
+) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """`unit` and `loc_start` for the rows of `take`: each row's run of locations, copied."""
+    unit = np.concatenate([old.unit, fresh.unit], axis=1)
+    starts = np.concatenate([old.loc_start, fresh.loc_start + old.unit.shape[1]])
+    counts = np.diff(np.append(starts, unit.shape[1]))
+    counts, starts = counts[take], starts[take]
+    loc_start = np.zeros(take.size, dtype=np.intp)
+    np.cumsum(counts[:-1], out=loc_start[1:])
+    offsets = np.arange(int(counts.sum()), dtype=np.intp)
+    gather = offsets + np.repeat(starts - loc_start, counts)
+    return np.ascontiguousarray(unit[:, gather]), loc_start

@@ -1,17 +1,19 @@
-"""The in-memory matching index: built once per directory version, queried per request.
+"""The in-memory matching index: built once, patched per directory change, queried per request.
 
 An index is immutable, so one instance can serve concurrent requests; when the directory
-changes, build a new one and swap the reference.
+changes, `changed` makes a new one from the few centres that changed (their columns built
+alone, the others' copied as arrays) and the caller swaps the reference.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.matching.columns import build_columns
+from app.matching.columns import Columns, build_columns, patch_columns
 from app.matching.eligibility import eligible_rows, ineligibility
 from app.matching.explain import Explainer
 from app.matching.geometry import FloatArray
@@ -82,8 +84,75 @@ class MatchIndex:
         for row, profile in enumerate(self._profiles):
             if self._row.setdefault(profile.id, row) != row:
                 raise ValueError(f"duplicate centre id {profile.id!r}")
-        self._cols = build_columns(self._profiles)
+        # (ref, id) of every centre, sorted: where a centre put in by `changed` goes.
+        self._keys = sorted((p.ref, p.id) for p in self._profiles)
+        rank = np.empty(len(self._keys), dtype=np.float64)
+        rank[[self._row[centre_id] for _, centre_id in self._keys]] = np.arange(len(self._keys))
+        self._cols = build_columns(self._profiles, rank)
         self.policy = policy
+
+    def changed(self, profiles: Iterable[CentreProfile], removed: Iterable[str] = ()) -> MatchIndex:
+        """This index with `profiles` put in (new, or in place of the same id) and the centres
+        of `removed` (ids) taken out; the others are unchanged.
+
+        Only the centres put in are laid out anew; every other column is copied as an array
+        (a removed centre's row takes the last row), so an edit costs milliseconds at 100,000
+        centres where a rebuild costs seconds. Ranking gives what `MatchIndex` of the same
+        profiles gives (tests/matching/test_matching_changes.py)."""
+        fresh = tuple(_shared_sets({p.id: p for p in profiles}.values()))
+        put = {p.id for p in fresh}
+        gone = [c for c in dict.fromkeys(removed) if c in self._row and c not in put]
+        if len(fresh) + len(gone) > max(64, len(self) // 2):  # mostly new: build it whole
+            kept = [p for p in self._profiles if p.id not in put and p.id not in set(gone)]
+            return MatchIndex(kept + list(fresh), self.policy)
+        old = self._cols
+        profiles_now, row, keys = list(self._profiles), dict(self._row), list(self._keys)
+        new = [p for p in fresh if p.id not in row]
+        take = np.arange(old.size + len(new), dtype=np.intp)
+
+        def forget(profile: CentreProfile) -> None:
+            del keys[bisect.bisect_left(keys, (profile.ref, profile.id))]
+
+        for j, profile in enumerate(fresh):
+            at = row.get(profile.id)
+            if at is None:
+                at = row[profile.id] = len(profiles_now)
+                profiles_now.append(profile)
+            else:
+                forget(profiles_now[at])
+                profiles_now[at] = profile
+            take[at] = old.size + j
+        size = len(profiles_now)
+        for centre_id in gone:
+            at = row.pop(centre_id)
+            forget(profiles_now[at])
+            size -= 1
+            if at != size:  # the last row fills the hole
+                moved = profiles_now[at] = profiles_now[size]
+                row[moved.id] = at
+                take[at] = take[size]
+            profiles_now.pop()
+        take = take[:size]
+        for profile in fresh:
+            bisect.insort(keys, (profile.ref, profile.id))
+        rank = np.concatenate([old.ref_rank, np.full(len(fresh), np.nan)])[take]
+        _place_ranks(rank, keys, row, [(p.ref, p.id) for p in fresh])
+        cols = patch_columns(old, build_columns(fresh), take, rank)
+        return MatchIndex._made(tuple(profiles_now), row, keys, cols, self.policy)
+
+    @classmethod
+    def _made(
+        cls,
+        profiles: tuple[CentreProfile, ...],
+        row: dict[str, int],
+        keys: list[tuple[str, str]],
+        cols: Columns,
+        policy: Policy,
+    ) -> MatchIndex:
+        index = cls.__new__(cls)
+        index._profiles, index._row, index._keys, index._cols = profiles, row, keys, cols
+        index.policy = policy
+        return index
 
     def __len__(self) -> int:
         return len(self._profiles)
@@ -236,3 +305,35 @@ class MatchIndex:
     ) -> bool:
         """True when the centre may be offered to `situation`."""
         return not self.explain_ineligible(centre_id, situation, exclude)
+
+
+def _place_ranks(
+    rank: FloatArray,
+    keys: list[tuple[str, str]],
+    row: Mapping[str, int],
+    put: Iterable[tuple[str, str]],
+) -> None:
+    """Give the centres put in (their keys in `put`, their `rank` NaN) a rank between their
+    neighbours' in `keys` order, so the tie-break order holds without renumbering every
+    centre; when floats run out between two neighbours, renumber all (0, 1, 2...)."""
+    at = sorted(bisect.bisect_left(keys, key) for key in put)
+    start = 0
+    while start < len(at):
+        end = start  # a run of consecutive places
+        while end + 1 < len(at) and at[end + 1] == at[end] + 1:
+            end += 1
+        first, last, count = at[start], at[end], end - start + 1
+        low = float(rank[row[keys[first - 1][1]]]) if first > 0 else None
+        high = float(rank[row[keys[last + 1][1]]]) if last + 1 < len(keys) else None
+        if low is None:
+            low = (high if high is not None else float(count + 1)) - count - 1
+        if high is None:
+            high = low + count + 1
+        step = (high - low) / (count + 1)
+        values = [low + step * (n + 1) for n in range(count)]
+        if not all(a < b for a, b in zip([low, *values], [*values, high], strict=True)):
+            rank[[row[centre_id] for _, centre_id in keys]] = np.arange(len(keys))
+            return
+        for n, value in enumerate(values):
+            rank[row[keys[first + n][1]]] = value
+        start = end + 1

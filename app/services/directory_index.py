@@ -155,8 +155,8 @@ class Directory:
             bisect.insort(entries, entry, key=_order)
             by_id[entry.id] = by_ref[entry.ref] = entry
             counts.update(entry.regions)
-        kept = [p for p in self.match_index.profiles if p.id not in drop]
-        index = MatchIndex(kept + [profile_of(c) for c in added])  # type: ignore[arg-type]
+        put = [profile_of(c) for c in added]  # type: ignore[arg-type]
+        index = self.match_index.changed(put, drop - {p.id for p in put})
         counted = {k: n for k, n in counts.items() if n > 0}
         return Directory(version, entries, index, counted, self._load, by_id=by_id, by_ref=by_ref)
 
