@@ -25,6 +25,7 @@ from app.matching.model import (
     Situation,
     UnknownCentre,
 )
+from app.matching.overlay import Overlay
 from app.matching.policy import POLICY, Policy
 from app.matching.scoring import (
     Rows,
@@ -80,14 +81,15 @@ class MatchIndex:
     def __init__(self, profiles: Iterable[CentreProfile], policy: Policy = POLICY) -> None:
         """Lay out `profiles` as columns; ranking then never walks the centres one by one."""
         self._profiles = _shared_sets(profiles)
-        self._row: dict[str, int] = {}
+        rows: dict[str, int] = {}
         for row, profile in enumerate(self._profiles):
-            if self._row.setdefault(profile.id, row) != row:
+            if rows.setdefault(profile.id, row) != row:
                 raise ValueError(f"duplicate centre id {profile.id!r}")
+        self._row = Overlay(rows)  # shared with the versions `changed` makes
         # (ref, id) of every centre, sorted: where a centre put in by `changed` goes.
         self._keys = sorted((p.ref, p.id) for p in self._profiles)
         rank = np.empty(len(self._keys), dtype=np.float64)
-        rank[[self._row[centre_id] for _, centre_id in self._keys]] = np.arange(len(self._keys))
+        rank[[rows[centre_id] for _, centre_id in self._keys]] = np.arange(len(self._keys))
         self._cols = build_columns(self._profiles, rank)
         self.policy = policy
 
@@ -106,17 +108,18 @@ class MatchIndex:
             kept = [p for p in self._profiles if p.id not in put and p.id not in set(gone)]
             return MatchIndex(kept + list(fresh), self.policy)
         old = self._cols
-        profiles_now, row, keys = list(self._profiles), dict(self._row), list(self._keys)
-        new = [p for p in fresh if p.id not in row]
+        profiles_now, keys, base = list(self._profiles), list(self._keys), self._row
+        rows: dict[str, int] = {}  # the rows that moved or came in
+        new = [p for p in fresh if p.id not in base]
         take = np.arange(old.size + len(new), dtype=np.intp)
 
         def forget(profile: CentreProfile) -> None:
             del keys[bisect.bisect_left(keys, (profile.ref, profile.id))]
 
         for j, profile in enumerate(fresh):
-            at = row.get(profile.id)
+            at = base.get(profile.id)
             if at is None:
-                at = row[profile.id] = len(profiles_now)
+                at = rows[profile.id] = len(profiles_now)
                 profiles_now.append(profile)
             else:
                 forget(profiles_now[at])
@@ -124,15 +127,18 @@ class MatchIndex:
             take[at] = old.size + j
         size = len(profiles_now)
         for centre_id in gone:
-            at = row.pop(centre_id)
+            at = rows.pop(centre_id, None)
+            if at is None:
+                at = base[centre_id]
             forget(profiles_now[at])
             size -= 1
             if at != size:  # the last row fills the hole
                 moved = profiles_now[at] = profiles_now[size]
-                row[moved.id] = at
+                rows[moved.id] = at
                 take[at] = take[size]
             profiles_now.pop()
         take = take[:size]
+        row = base.changed(rows, gone)
         for profile in fresh:
             bisect.insort(keys, (profile.ref, profile.id))
         rank = np.concatenate([old.ref_rank, np.full(len(fresh), np.nan)])[take]
@@ -144,7 +150,7 @@ class MatchIndex:
     def _made(
         cls,
         profiles: tuple[CentreProfile, ...],
-        row: dict[str, int],
+        row: Overlay[str, int],
         keys: list[tuple[str, str]],
         cols: Columns,
         policy: Policy,

@@ -28,6 +28,7 @@ from app.geo import GeoError, get_resolver
 from app.geo.text import tokens
 from app.hsds import HsdsCatalogue
 from app.matching import MatchIndex
+from app.matching.overlay import Overlay
 from app.services.centres import to_public
 from app.services.directory_rows import CentreRecord, load_centres, read_changes, state_version
 from app.services.matching import profile_of
@@ -112,13 +113,14 @@ class Directory:
         region_counts: dict[str, int],
         loader: Loader | None = None,
         *,
-        by_id: dict[str, Entry] | None = None,
-        by_ref: dict[str, Entry] | None = None,
+        by_id: Overlay[str, Entry] | None = None,
+        by_ref: Overlay[str, Entry] | None = None,
     ) -> None:
         self.version = version
         self.entries = entries
-        self.by_id = {e.id: e for e in entries} if by_id is None else by_id
-        self.by_ref = {e.ref: e for e in entries} if by_ref is None else by_ref
+        # Shared with the snapshots `changed` makes: an edit copies the changes, not the maps.
+        self.by_id = Overlay({e.id: e for e in entries}) if by_id is None else by_id
+        self.by_ref = Overlay({e.ref: e for e in entries}) if by_ref is None else by_ref
         self.match_index = match_index
         self.region_counts = region_counts
         self._load = loader
@@ -140,22 +142,23 @@ class Directory:
         """This snapshot with `centres` read anew (an inactive one leaves) and the centres
         of `gone` (ids) removed; what is unchanged is shared."""
         drop = {*gone, *(str(c.id) for c in centres)}
-        added = [c for c in centres if c.active]
+        added = [_entry(c) for c in centres if c.active]
         entries = list(self.entries)
-        by_id, by_ref = dict(self.by_id), dict(self.by_ref)
         counts = Counter(self.region_counts)
+        left: list[Entry] = []
         for centre_id in drop:
-            old = by_id.pop(centre_id, None)
+            old = self.by_id.get(centre_id)
             if old is not None:
                 at = bisect.bisect_left(entries, _order(old), key=_order)
                 del entries[at]
-                del by_ref[old.ref]
+                left.append(old)
                 counts.subtract(old.regions)
-        for entry in map(_entry, added):
+        for entry in added:
             bisect.insort(entries, entry, key=_order)
-            by_id[entry.id] = by_ref[entry.ref] = entry
             counts.update(entry.regions)
-        put = [profile_of(c) for c in added]  # type: ignore[arg-type]
+        by_id = self.by_id.changed({e.id: e for e in added}, drop)
+        by_ref = self.by_ref.changed({e.ref: e for e in added}, [e.ref for e in left])
+        put = [profile_of(c) for c in centres if c.active]  # type: ignore[arg-type]
         index = self.match_index.changed(put, drop - {p.id for p in put})
         counted = {k: n for k, n in counts.items() if n > 0}
         return Directory(version, entries, index, counted, self._load, by_id=by_id, by_ref=by_ref)
