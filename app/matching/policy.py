@@ -98,7 +98,7 @@ RELATED: dict[str, frozenset[str]] = {
             "digital_skills",
             "group_workshops",
         )
-    },  # fmt: skip
+    },
     "job_search": frozenset({"resume_interview", "group_workshops"}),
 }
 
@@ -119,7 +119,13 @@ POLICY_2026_2 = Policy(
     local_first=False,
 )
 # 2026.3: needs read with the stemmed lexicon, age-defined groups, local centres first.
-POLICY = replace(POLICY_2026_2, version="2026.3", need_reader="lexicon",
-                 age_defines_groups=True, local_first=True, region_weight=0.10)  # fmt: skip
+POLICY = replace(
+    POLICY_2026_2,
+    version="2026.3",
+    need_reader="lexicon",
+    age_defines_groups=True,
+    local_first=True,
+    region_weight=0.10,
+)
 # Every version still known, to replay a ranking and compare policies on the evaluation set.
 POLICIES: dict[str, Policy] = {p.version: p for p in (POLICY_2026_2, POLICY)}
