@@ -18,8 +18,15 @@ run: $(STAMP)
 	$(BIN)/ttx seed-demo --if-empty
 	$(BIN)/ttx serve --host 127.0.0.1 --port 8000
 
+# The tests run on TEST_WORKERS processes (pytest-xdist; 0: one process), then those marked
+# `serial` run alone (none selected is not a failure). xdist's default scheduling: loadscope
+# and loadfile run only one of schemathesis' items, which share one node id.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+ifneq ($(TEST_WORKERS),0)
+	$(BIN)/python -m pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
+endif
 
 check: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,12 +1,16 @@
 """Shared fixtures: databases built by the real migrations, on SQLite and PostgreSQL.
 
 What these fixtures are built from (migrations, keys, `both_backends`) is in tests/helpers/db.py:
-test modules import from tests/helpers/, never from a conftest or from one another."""
+test modules import from tests/helpers/, never from a conftest or from one another.
+
+Under pytest-xdist (`-n 2`) each worker has its own PostgreSQL databases (named after the
+worker), its own Redis database number, temporary directories and ports; the tests marked
+`serial` run afterwards, alone (`make test` runs both passes)."""
 
 from __future__ import annotations
 
+import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,10 +32,32 @@ from tests.helpers.db import (
     make_key,
     migrate,
     postgres_admin_url,
+    redis_url_for_worker,
     reset_postgres,
     seed_demo,
+    throwaway_database_name,
+    worker_index,
 )
 from tests.helpers.smtp import smtp_server  # noqa: F401  (a real SMTP server, for any test)
+
+REDIS_ENV = "TTX_TEST_REDIS_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Each xdist worker is its own process: the URL is rewritten for it, and for what it spawns.
+    if os.environ.get(REDIS_ENV) and worker_index():
+        os.environ[REDIS_ENV] = redis_url_for_worker(os.environ[REDIS_ENV], worker_index())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A `serial` test disturbs what other tests use at the same moment (a PostgreSQL restart):
+    # under xdist it is left out, and `make test` runs it in a second pass, alone.
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    serial = [item for item in items if item.get_closest_marker("serial")]
+    if serial:
+        config.hook.pytest_deselected(items=serial)
+        items[:] = [item for item in items if not item.get_closest_marker("serial")]
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +71,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, migrated, dropped at the end."""
     admin_url = make_url(postgres_admin_url())
-    name = f"ttx_test_{uuid.uuid4().hex[:10]}"
+    name = throwaway_database_name()
     admin_sql(admin_url, f'CREATE DATABASE "{name}"')
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from app.db import make_engine
 from app.settings import Settings
-from tests.helpers.db import admin_sql, migrate, postgres_admin_url
+from tests.helpers.db import admin_sql, migrate, postgres_admin_url, throwaway_database_name
 from tests.helpers.dispatch import Receiver, ReceiverServer, make_handler
 
 
@@ -46,7 +45,7 @@ def dispatch_engine(sqlite_url: str) -> Iterator[Engine]:
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test module, migrated, dropped afterwards."""
     admin_url = make_url(postgres_admin_url())
-    name = f"ttx_test_{uuid.uuid4().hex[:10]}"
+    name = throwaway_database_name()
     admin_sql(admin_url, f'CREATE DATABASE "{name}"')
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:

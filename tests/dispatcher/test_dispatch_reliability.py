@@ -195,6 +195,7 @@ def test_sigterm_finishes_in_flight_attempts(
     assert in_flight(pg_engine) == set()
 
 
+@pytest.mark.serial
 @pytest.mark.skipif(
     os.environ.get("TTX_TEST_PG_RESTART") != "1",
     reason="restarts the PostgreSQL server: set TTX_TEST_PG_RESTART=1 (.ci/run sets it)",

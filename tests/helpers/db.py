@@ -4,6 +4,7 @@ own, emptied between tests, and keys made straight through the service."""
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -46,6 +47,31 @@ def postgres_admin_url() -> str:
             pytest.fail(f"{PG_ENV} must be set under CI: PostgreSQL tests may not skip there")
         pytest.skip(f"set {PG_ENV} to run PostgreSQL tests")
     return url
+
+
+def worker_name() -> str:
+    """This process's name among pytest-xdist's workers ("gw0", "gw1", …), "main" without them."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def worker_index() -> int:
+    """0 without pytest-xdist or on its first worker, 1 on the second, and so on."""
+    name = worker_name()
+    return int(name[2:]) if name.startswith("gw") else 0
+
+
+def throwaway_database_name() -> str:
+    """A database name no other test process uses: the xdist worker's name and a random part."""
+    return f"ttx_test_{worker_name()}_{uuid.uuid4().hex[:10]}"
+
+
+def redis_url_for_worker(url: str, index: int) -> str:
+    """The Redis URL with its database number lowered by the worker's index (15, 14, … from
+    15): workers never share counters, and the numbers move away from 0, an app's default."""
+    head, _, db = url.rpartition("/")
+    if not head.endswith("/") and db.isdigit():  # redis://host:port/N
+        return f"{head}/{(int(db) - index) % 16}"
+    return f"{url.rstrip('/')}/{(15 - index) % 16}"
 
 
 def admin_sql(url: URL, sql: str) -> None:
