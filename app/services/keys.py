@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.db import utcnow
-from app.errors import InvalidInput, NotFound, Unauthorized
+from app.errors import InvalidInput, NotFound, Unauthorized, field_error
 from app.models import ApiKey, Centre
+from app.textsafe import invisible_problem
 
 ROLES = ("admin", "centre", "partner")
 KEY_PREFIX = "ttx_"
@@ -40,6 +41,10 @@ def create_key(
     """Make a key; return the row and the plaintext, which is never stored."""
     if role not in ROLES:
         raise InvalidInput("key_role_unknown", role=role, allowed=", ".join(ROLES))
+    if label and invisible_problem(label):  # shown in the console: it displays as it is
+        raise InvalidInput(
+            "key_label_invisible", errors=[field_error(["label"], "key_label_invisible")]
+        )
     centre_id = None
     if role == "centre":
         if not centre_ref:

@@ -123,6 +123,10 @@ def test_keys_shown_once_and_revoked_after_confirmation(
         "/admin/cles", data={"role": "centre", "centre": "no-such", "csrf_token": token}
     )
     assert wrong.status_code == 422
+    hidden = staff.post(
+        "/admin/cles", data={"role": "partner", "label": "Part\u202eenaire", "csrf_token": token}
+    )
+    assert hidden.status_code == 422 and "caractère invisible" in hidden.text
     with Session(console_engine) as s:
         row = s.scalars(select(ApiKey).where(ApiKey.key_hash == keys.hash_key(plaintext))).one()
     ask = staff.post(f"/admin/cles/{row.id}/revoquer", data={"csrf_token": token})

@@ -160,3 +160,21 @@ def test_the_access_log_keeps_no_query_string() -> None:
     line = stream.getvalue()
     assert "/v1/locations/resolve?…" in line
     assert "H2X" not in line and "ttx_secret" not in line
+
+
+@pytest.mark.parametrize("label", ["Partenaire\u202eXYZ", "Parte\u200bnaire"])
+def test_invisible_characters_are_refused_in_key_labels(
+    client: TestClient, admin_headers: dict[str, str], label: str
+) -> None:
+    answer = client.post(
+        "/v1/admin/keys", json={"role": "partner", "label": label}, headers=admin_headers
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "key_label_invisible"
+    assert "caractère invisible" in answer.json()["detail"]
+    kept = client.post(
+        "/v1/admin/keys",
+        json={"role": "partner", "label": "Partenaire Élodie"},
+        headers=admin_headers,
+    )
+    assert kept.status_code == 201, kept.text

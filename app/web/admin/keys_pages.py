@@ -56,7 +56,7 @@ def create(request: Request, session: SessionDep, user: StaffDep, form: FormDep)
             label=values["label"][:120] or None,
         )
     except AppError as exc:
-        field = "centre" if "centre" in exc.code else "role"
+        field = next((f for f in ("centre", "label") if f in exc.code), "role")
         return _page(
             request, session, user, values=values, form_errors=[FieldError(field, exc.text(lang))]
         )
