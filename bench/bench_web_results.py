@@ -7,6 +7,11 @@ server time p50 is within 2x that of `POST /v1/matches` for the same search. Ser
 the latency at concurrency 1 on the loopback (no queueing), beside the server's CPU time
 per request, the steadier figure on a shared machine.
 
+Lighthouse-style figures where a browser is installed (Debian's chromium, driven by
+playwright, the tests' browser): first and largest contentful paint, cumulative layout shift,
+load time, requests and bytes a fresh visit makes, and whether any left the site; skipped
+(and said so) without chromium.
+
     python -m bench bench_web_results
 """
 
@@ -33,6 +38,29 @@ SECONDS = 3.0
 ROUNDS = 2
 LIMIT = 10  # the results page shows 10 centres: the match asks for as many
 HTML = (("accept", "text/html"),)
+CHROMIUM = "/usr/bin/chromium"
+VISITS = 5
+# Read once the page has loaded: paints, the largest contentful paint and the layout shifts
+# (buffered observers see what happened before they were made), the navigation's timing and
+# what every resource weighed on the wire.
+VITALS = """() => new Promise((done) => {
+  const out = {lcp: 0, cls: 0};
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) out.lcp = e.startTime; })
+    .observe({type: 'largest-contentful-paint', buffered: true});
+  new PerformanceObserver((l) => { for (const e of l.getEntries())
+      if (!e.hadRecentInput) out.cls += e.value; })
+    .observe({type: 'layout-shift', buffered: true});
+  setTimeout(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+    const res = performance.getEntriesByType('resource');
+    out.fcp = fcp ? fcp.startTime : null;
+    out.load = nav.loadEventEnd;
+    out.requests = 1 + res.length;
+    out.bytes = nav.transferSize + res.reduce((n, r) => n + r.transferSize, 0);
+    done(out);
+  }, 300);
+})"""
 
 
 def searches() -> list[tuple[dict[str, Any], str]]:
@@ -83,6 +111,40 @@ def _timed(base: str, pages: list[Call], matches: list[Call]) -> dict[str, Load]
     return {name: best(loads) for name, loads in runs.items()}
 
 
+def _browser(base: str, url: str) -> dict[str, Any] | None:
+    """Lighthouse-style figures of fresh visits to `url` (medians), or None without chromium."""
+    if not Path(CHROMIUM).exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    runs: list[dict[str, Any]] = []
+    elsewhere: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        for _ in range(VISITS):
+            context = browser.new_context(viewport={"width": 360, "height": 740})
+            page = context.new_page()
+            page.on(
+                "request",
+                lambda r: None if r.url.startswith(base) else elsewhere.append(r.url),
+            )
+            page.goto(base + url, wait_until="load")
+            runs.append(page.evaluate(VITALS))
+            context.close()
+        browser.close()
+
+    def median(key: str) -> float:
+        return round(statistics.median(r[key] or 0 for r in runs), 3)
+
+    return {
+        "fcp_ms": median("fcp"), "lcp_ms": median("lcp"), "cls": median("cls"),
+        "load_ms": median("load"), "requests": median("requests"),
+        "bytes": median("bytes"), "visits": VISITS, "elsewhere": sorted(set(elsewhere)),
+    }  # fmt: skip
+
+
 def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -96,6 +158,7 @@ def main() -> dict[str, Any]:
         with server(functools.partial(service_app, url)) as base:
             sizes = _sizes(base, [u for _, u in pairs])
             loads = _timed(base, pages, matches)
+            vitals = _browser(base, pairs[0][1])
     page, match = loads["page"], loads["match"]
     ratio = (page.p50_ms or 0) / (match.p50_ms or 1)
     cpu_ratio = (page.cpu_ms / match.cpu_ms) if page.cpu_ms and match.cpu_ms else None
@@ -109,7 +172,7 @@ def main() -> dict[str, Any]:
         "page_cpu_ms": _r(page.cpu_ms), "match_cpu_ms": _r(match.cpu_ms),
         "cpu_ratio": round(cpu_ratio, 2) if cpu_ratio else None,
         "page_rps": round(page.rate, 1), "match_rps": round(match.rate, 1),
-        "searches": len(pairs), "load_generator": page.tool,
+        "searches": len(pairs), "load_generator": page.tool, "browser": vitals,
     }  # fmt: skip
     print(f"{cpu_note()}; concurrency 1, best of {ROUNDS} x {SECONDS:.0f} s; {len(pairs)} searches")
     print(
@@ -125,6 +188,15 @@ def main() -> dict[str, Any]:
         f"{'met' if row['p50_target_met'] else 'NOT MET'}); CPU per request: page "
         f"{row['page_cpu_ms']} ms, match {row['match_cpu_ms']} ms (ratio {row['cpu_ratio']})"
     )
+    if vitals is None:
+        print(f"browser figures: skipped ({CHROMIUM} is not installed)")
+    else:
+        print(
+            f"in chromium (fresh visit, 360 px, median of {VISITS}): first contentful paint "
+            f"{vitals['fcp_ms']:.0f} ms, largest {vitals['lcp_ms']:.0f} ms, layout shift "
+            f"{vitals['cls']}, load {vitals['load_ms']:.0f} ms, {vitals['requests']:.0f} "
+            f"requests, {vitals['bytes']:.0f} B; from another site: {vitals['elsewhere'] or 'none'}"
+        )
     return row
 
 
