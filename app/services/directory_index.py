@@ -17,9 +17,10 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import chain
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -27,10 +28,16 @@ from sqlmodel import Session
 from app.geo import GeoError, get_resolver
 from app.geo.text import tokens
 from app.hsds import HsdsCatalogue
-from app.matching import MatchIndex
+from app.matching import CentreProfile, MatchIndex
 from app.matching.overlay import Overlay
 from app.services.centres import to_public
-from app.services.directory_rows import CentreRecord, load_centres, read_changes, state_version
+from app.services.directory_rows import (
+    CentreRecord,
+    iter_active_centres,
+    load_centres,
+    read_changes,
+    state_version,
+)
 from app.services.matching import profile_of
 from app.taxonomy import LANGUAGES
 
@@ -130,11 +137,23 @@ class Directory:
     def build(
         cls, version: int, centres: Iterable[CentreRecord], loader: Loader | None = None
     ) -> Directory:
-        """The snapshot of these centres (the inactive ones are left out)."""
-        active = [c for c in centres if c.active]
-        entries = sorted((_entry(c) for c in active), key=_order)
+        """The snapshot of these centres (the inactive ones are left out).
+
+        One pass: each centre's entry and profile are made as it comes, so `centres` may be
+        read a chunk at a time (`iter_active_centres`) and each record freed once used; at
+        100,000 centres holding every record at once leaves the allocator with hundreds of
+        megabytes it keeps."""
+        entries: list[Entry] = []
+
+        def profiles() -> Iterator[CentreProfile]:
+            for centre in centres:
+                if centre.active:
+                    entries.append(_entry(centre))
+                    yield profile_of(centre)  # type: ignore[arg-type]
+
+        index = MatchIndex(profiles())  # consumes them one by one
+        entries.sort(key=_order)
         counts = Counter(code for e in entries for code in e.regions)
-        index = MatchIndex([profile_of(c) for c in active])  # type: ignore[arg-type]
         return cls(version, entries, index, dict(counts), loader)
 
     def changed(
@@ -317,7 +336,8 @@ class DirectoryIndex:
                 changes = None if snap is None else read_changes(session, snap.version)
                 if snap is None or changes is None:
                     version = state_version(session)  # read first: the centres are as new
-                    snap = Directory.build(version, load_centres(session), self._loader)
+                    chunks = iter_active_centres(session)
+                    snap = Directory.build(version, chain.from_iterable(chunks), self._loader)
                 elif changes[1]:
                     version, changed = changes
                     snap = snap.changed(version, load_centres(session, changed), map(str, changed))

@@ -95,27 +95,58 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 def load_centres(session: Session, ids: Iterable[uuid.UUID] | None = None) -> list[CentreRecord]:
     """The centres of `ids` (those still there, active or not), or every active centre: five
     set-based reads, whatever their number."""
+    if ids is not None:
+        return _load(session, ids=list(ids))
+    return [record for chunk in iter_active_centres(session, None) for record in chunk]
+
+
+def iter_active_centres(session: Session, size: int | None = 5_000) -> Iterator[list[CentreRecord]]:
+    """Every active centre, `size` at a time (in id order, five reads per range of ids), so a
+    full build never holds the records of 100,000 centres at once; all at once for None."""
+    table = Centre.__table__  # type: ignore[attr-defined]
+    if size is None:
+        yield _load(session)
+        return
+    ids = session.scalars(
+        select(table.c.id).where(table.c.active.is_(True)).order_by(table.c.id)
+    ).all()
+    for start in range(0, len(ids), size):
+        yield _load(session, within=(ids[start], ids[min(start + size, len(ids)) - 1]))
+
+
+def _load(
+    session: Session,
+    ids: Sequence[uuid.UUID] | None = None,
+    within: tuple[uuid.UUID, uuid.UUID] | None = None,
+) -> list[CentreRecord]:
+    """The centres of `ids`, or the active ones (those with an id `within` the range, when
+    given)."""
     table = Centre.__table__  # type: ignore[attr-defined]
     # Rows are matched to their centre by the id as the driver gives it (text on SQLite), not
     # as a UUID: making 300,000 UUID objects would be most of the read.
     query = select(_raw(table.c.id), *(table.c[name] for name in _COLUMNS))
     found: dict[Any, CentreRecord] = {}
-    if ids is None:
-        rows: Iterable[Any] = session.execute(query.where(table.c.active.is_(True))).all()
+    active = table.c.active.is_(True)
+    if within is not None:  # by the primary key alone: the index on `active` would scan all
+        rows: Iterable[Any] = [
+            row for row in session.execute(query.where(table.c.id.between(*within))) if row.active
+        ]
+    elif ids is None:
+        rows = session.execute(query.where(active)).all()
     else:
-        wanted = list(ids)
-        rows = [r for c in _chunks(wanted) for r in session.execute(query.where(table.c.id.in_(c)))]
+        rows = [r for c in _chunks(ids) for r in session.execute(query.where(table.c.id.in_(c)))]
     for row in rows:
         found[row[0]] = CentreRecord(*row[1:])
     if not found:
         return []
-    everyone = ids is None
 
     def of(link: Any, *columns: Any) -> Iterator[Any]:
         query = select(*columns)
-        if everyone:
+        if within is not None:  # rows of inactive centres in the range are left by `found`
+            yield from session.execute(query.where(link.c.centre_id.between(*within)))
+        elif ids is None:
             yield from session.execute(
-                query.join(table, table.c.id == link.c.centre_id).where(table.c.active.is_(True))
+                query.join(table, table.c.id == link.c.centre_id).where(active)
             )
         else:
             for chunk in _chunks([record.id for record in found.values()]):
