@@ -109,7 +109,7 @@ class Directory:
 
     Held per centre: its `Entry` (code sets shared between centres, the folded search text,
     the public JSON and GeoJSON features serialised), its matching profile and columns,
-    and its place in `by_id` and `by_ref`: about 7.8 KB of RSS at 100,000 centres
+    and its place in `by_id` and `by_ref`: about 3.8 KB of RSS at 100,000 centres
     (docs/scale.md). No ORM object is kept. The HSDS catalogue is built from the database on
     first use, once per snapshot (a full read at every first HSDS request after an edit)."""
 
