@@ -38,7 +38,8 @@ ROUNDS = 3
 
 def _mangler() -> ModuleType:
     """The tests' generator of misspellings, so bench and tests measure the same thing."""
-    spec = importlib.util.spec_from_file_location("geo_mangle", REPO / "tests/helpers/geo_mangle.py")
+    path = REPO / "tests/helpers/geo_mangle.py"
+    spec = importlib.util.spec_from_file_location("geo_mangle", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -139,26 +139,57 @@ def ref_ranks(profiles: Sequence[CentreProfile]) -> FloatArray:
 def build_columns(profiles: Sequence[CentreProfile], ref_rank: FloatArray | None = None) -> Columns:
     """Lay the profiles out as columns (one pass per attribute); `ref_rank` when the caller
     has the tie-break order already."""
-    active = _flags(profiles, lambda p: p.active)
-    intake_open = _flags(profiles, lambda p: p.intake_open)
-    available = active & intake_open
     unit, loc_start = _locations(profiles)
-    has_points = _flags(profiles, lambda p: bool(p.points))
     flags, lines = _code_lines(profiles)
+    return _assemble(
+        active=_flags(profiles, lambda p: p.active),
+        intake_open=_flags(profiles, lambda p: p.intake_open),
+        remote=_flags(profiles, lambda p: "remote" in p.modes),
+        serves_everyone=_flags(profiles, lambda p: p.serves_everyone),
+        flags=flags,
+        lines=lines,
+        age_min=_ints([p.age_min for p in profiles], NO_AGE_MIN),
+        age_max=_ints([p.age_max for p in profiles], NO_AGE_MAX),
+        capacity=np.array([p.weekly_capacity for p in profiles], dtype=np.float64),
+        unit=unit,
+        loc_start=loc_start,
+        has_points=_flags(profiles, lambda p: bool(p.points)),
+        ref_rank=ref_ranks(profiles) if ref_rank is None else ref_rank,
+    )
+
+
+def _assemble(
+    *,
+    active: BoolArray,
+    intake_open: BoolArray,
+    remote: BoolArray,
+    serves_everyone: BoolArray,
+    flags: BoolArray,
+    lines: dict[str, dict[str, int]],
+    age_min: IntArray,
+    age_max: IntArray,
+    capacity: FloatArray,
+    unit: FloatArray,
+    loc_start: npt.NDArray[np.intp],
+    has_points: BoolArray,
+    ref_rank: FloatArray,
+) -> Columns:
+    """The columns, with what derives from them (availability, counts, per-code tables)."""
+    available = active & intake_open
     table = {kind: {code: flags[line] for code, line in of.items()} for kind, of in lines.items()}
     unavailable = {
         "inactive": int(np.count_nonzero(~active)),
         "intake_paused": int(np.count_nonzero(active & ~intake_open)),
     }
     return Columns(
-        size=len(profiles),
+        size=active.size,
         active=active,
         intake_open=intake_open,
         available=available,
         available_count=int(np.count_nonzero(available)),
         unavailable={rule: n for rule, n in unavailable.items() if n},
-        remote=_flags(profiles, lambda p: "remote" in p.modes),
-        serves_everyone=_flags(profiles, lambda p: p.serves_everyone),
+        remote=remote,
+        serves_everyone=serves_everyone,
         flags=flags,
         lines=lines,
         region=table["region"],
@@ -166,16 +197,16 @@ def build_columns(profiles: Sequence[CentreProfile], ref_rank: FloatArray | None
         specialty=table["specialty"],
         client_group=table["client_group"],
         mode=table["mode"],
-        age_min=_ints([p.age_min for p in profiles], NO_AGE_MIN),
-        age_max=_ints([p.age_max for p in profiles], NO_AGE_MAX),
-        capacity=np.array([p.weekly_capacity for p in profiles], dtype=np.float64),
+        age_min=age_min,
+        age_max=age_max,
+        capacity=capacity,
         unit=unit,
         loc_start=loc_start,
-        multi_location=unit.shape[1] > len(profiles),
+        multi_location=unit.shape[1] > active.size,
         has_points=has_points,
         all_have_points=bool(has_points.all()),
-        ref_rank=ref_ranks(profiles) if ref_rank is None else ref_rank,
-        none=np.zeros(len(profiles), dtype=np.bool_),
+        ref_rank=ref_rank,
+        none=np.zeros(active.size, dtype=np.bool_),
     )
 
 
@@ -187,46 +218,25 @@ def patch_columns(old: Columns, fresh: Columns, take: IntArray, ref_rank: FloatA
     Every array is gathered in one numpy step, so a few changed centres among 100,000 cost
     milliseconds. `ref_rank` is the new tie-break order, computed by the caller."""
     flags, lines = _merged_lines(old, fresh)
-    flags = flags[:, take]
-    table = {kind: {code: flags[line] for code, line in of.items()} for kind, of in lines.items()}
 
     def row(name: str) -> Any:  # the same dtype as the column
         return np.concatenate([getattr(old, name), getattr(fresh, name)])[take]
 
-    active, intake_open = row("active"), row("intake_open")
-    available = active & intake_open
     unit, loc_start = _gathered_locations(old, fresh, take)
-    has_points = row("has_points")
-    unavailable = {
-        "inactive": int(np.count_nonzero(~active)),
-        "intake_paused": int(np.count_nonzero(active & ~intake_open)),
-    }
-    return Columns(
-        size=int(take.size),
-        active=active,
-        intake_open=intake_open,
-        available=available,
-        available_count=int(np.count_nonzero(available)),
-        unavailable={rule: n for rule, n in unavailable.items() if n},
+    return _assemble(
+        active=row("active"),
+        intake_open=row("intake_open"),
         remote=row("remote"),
         serves_everyone=row("serves_everyone"),
-        flags=flags,
+        flags=flags[:, take],
         lines=lines,
-        region=table["region"],
-        language=table["language"],
-        specialty=table["specialty"],
-        client_group=table["client_group"],
-        mode=table["mode"],
         age_min=row("age_min"),
         age_max=row("age_max"),
         capacity=row("capacity"),
         unit=unit,
         loc_start=loc_start,
-        multi_location=unit.shape[1] > take.size,
-        has_points=has_points,
-        all_have_points=bool(has_points.all()),
+        has_points=row("has_points"),
         ref_rank=ref_rank,
-        none=np.zeros(take.size, dtype=np.bool_),
     )
 
 
